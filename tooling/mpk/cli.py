@@ -1,0 +1,159 @@
+"""mpk: fetch a kernel, apply the overlay, build and run the KUnit suite.
+
+  mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
+  mpk test                                       tooling tests + the suite
+  mpk setup                                      build dependencies only
+  mpk fetch   [--kernel 7.3]                     print the cached tree path
+  mpk apply   [--kernel-src PATH]                install the overlay only
+"""
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import unittest
+
+from . import debian, overlay, runner
+from .errors import UserError
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD_DEPS = ['gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'ccache',
+              'xz-utils', 'dpkg']
+
+
+def cache_dir():
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache')
+    return os.environ.get('MPK_CACHE') or os.path.join(base, 'mmap-prepare-kunit')
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def missing_packages(pkgs):
+    r = subprocess.run(['dpkg-query', '-W', '-f=${Package} ${db:Status-Abbrev}\n', *pkgs],
+                       capture_output=True, text=True, check=False)
+    ok = {ln.split()[0] for ln in r.stdout.splitlines() if ln.split()[1:2] == ['ii']}
+    return [p for p in pkgs if p not in ok]
+
+
+def setup(pkgs=BUILD_DEPS):
+    """Install missing build dependencies from the system's Debian sources."""
+    missing = missing_packages(pkgs)
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise UserError('missing build dependencies; run as root: apt-get install '
+                        + ' '.join(missing))
+    log('mpk: installing ' + ' '.join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    cmd = ['apt-get', 'install', '-y', '--no-install-recommends', *missing]
+    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=False).returncode:
+        subprocess.run(['apt-get', 'update'], env=env, stdout=subprocess.DEVNULL,
+                       check=False)
+        if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
+                          check=False).returncode:
+            raise UserError('apt-get install failed for: ' + ' '.join(missing))
+
+
+def resolve_tree(args):
+    """(tree, label): the user's KERNEL_SRC, or the fetched Debian kernel."""
+    src = args.kernel_src or os.environ.get('KERNEL_SRC')
+    if src:
+        tree = os.path.abspath(src)
+        tag = hashlib.sha1(tree.encode()).hexdigest()[:8]
+        return tree, f'{os.path.basename(tree)}-{tag}'
+    default, kernels = debian.load_kernels()
+    key = args.kernel or default
+    if key not in kernels:
+        raise UserError(f'unknown kernel {key!r}; known: {", ".join(kernels)}')
+    cache = cache_dir()
+    os.makedirs(cache, exist_ok=True)
+    tree = debian.fetch(key, kernels, cache, log=log)
+    return tree, os.path.basename(tree)
+
+
+def build_dir_for(args, label):
+    return args.build_dir or os.path.join(cache_dir(), 'build', f'{label}-{args.arch}')
+
+
+def cmd_run(args):
+    setup()
+    tree, label = resolve_tree(args)
+    overlay.apply(REPO, tree, log=log)
+    s = runner.run(tree, build_dir_for(args, label), cache_dir(), arch=args.arch,
+                   extra=args.kunit_args, log=log)
+    version = overlay.kernel_version(tree)
+    log(f'mpk: {runner.SUITE} on Linux {version} ({args.arch}): '
+        f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped '
+        f'in {s["seconds"]} s')
+    for name in s['failing']:
+        log(f'mpk:   FAILED {name}')
+    return s
+
+
+def tooling_tests():
+    """Run the tooling's own tests (no kernel build); return (passed, failed, skipped)."""
+    suite = unittest.defaultTestLoader.discover(os.path.join(REPO, 'tooling', 'tests'),
+                                                top_level_dir=os.path.join(REPO, 'tooling'))
+    result = unittest.TextTestRunner(verbosity=1, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    return result.testsRun - failed - skipped, failed, skipped
+
+
+def cmd_test(args):
+    passed, failed, skipped = tooling_tests()
+    log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
+    s = cmd_run(args)
+    passed += s['passed']
+    failed += s['failed']
+    skipped += s['skipped']
+    print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
+    return {'failed': failed}
+
+
+def cmd_setup(args):
+    setup()
+    return {'failed': 0}
+
+
+def cmd_fetch(args):
+    tree, _ = resolve_tree(args)
+    print(tree)
+    return {'failed': 0}
+
+
+def cmd_apply(args):
+    tree, _ = resolve_tree(args)
+    overlay.apply(REPO, tree, log=log)
+    return {'failed': 0}
+
+
+def parser():
+    p = argparse.ArgumentParser(prog='mpk', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    for name, fn in (('run', cmd_run), ('test', cmd_test), ('setup', cmd_setup),
+                     ('fetch', cmd_fetch), ('apply', cmd_apply)):
+        sp = sub.add_parser(name)
+        sp.set_defaults(fn=fn)
+        sp.add_argument('--kernel', help='pinned kernel key from kernels.json (default: the default)')
+        sp.add_argument('--kernel-src', help='your own kernel tree (or KERNEL_SRC=...)')
+        sp.add_argument('--build-dir', help='kunit build directory (default: in the cache)')
+        sp.add_argument('--arch', default='um', help="kunit.py --arch (default: um)")
+        sp.add_argument('kunit_args', nargs='*', help='passed to kunit.py after --')
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        result = args.fn(args)
+    except UserError as e:
+        print(f'mpk: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('mpk: interrupted', file=sys.stderr)
+        return 130
+    return 1 if result['failed'] else 0

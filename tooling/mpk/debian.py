@@ -1,0 +1,198 @@
+"""Fetch Debian kernel sources through a private apt configuration.
+
+The system's apt sources are never touched: a private sources.list, lists
+and cache directory live under the project cache, APT_CONFIG points at them,
+and apt is only asked to *download*.  The mirror URI is read from the
+system's own apt configuration, so no registry host name is written down
+anywhere in this project.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+
+from .errors import UserError
+
+KERNELS_FILE = os.path.join(os.path.dirname(__file__), 'kernels.json')
+KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
+
+
+def load_kernels(path=KERNELS_FILE):
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    return data['default'], data['kernels']
+
+
+def upstream_version(debian_version):
+    """'7.3.4-1~bpo13+1' -> '7.3.4'."""
+    return debian_version.split('-', 1)[0]
+
+
+def pick_mirror(indextargets_output):
+    """Choose the Debian main archive among `apt-get indextargets` lines.
+
+    Each line is 'REPO_URI|RELEASE|TARGET_OF|LABEL'.  A repository labelled
+    'Debian' wins; without release information (lists never fetched) the
+    first binary repository that is not a security archive is taken.
+    """
+    candidates = []
+    for line in indextargets_output.splitlines():
+        parts = line.strip().split('|')
+        if len(parts) != 4 or parts[2] != 'deb':
+            continue
+        uri, release, _, label = parts
+        if label == 'Debian':
+            return uri.rstrip('/')
+        if not label and 'security' not in release + uri:
+            candidates.append(uri.rstrip('/'))
+    return candidates[0] if candidates else None
+
+
+def system_mirror():
+    """The Debian mirror configured on this system (no host name is hard-coded)."""
+    fmt = '$(REPO_URI)|$(RELEASE)|$(TARGET_OF)|$(LABEL)'
+    out = ''
+    for extra in ([], ['--no-release-info']):
+        try:
+            out = subprocess.run(['apt-get', 'indextargets', *extra, '--format',
+                                  fmt], capture_output=True, text=True,
+                                 check=False).stdout
+        except FileNotFoundError:
+            break
+        # Without release information the label is not expanded.
+        out = out.replace('$(LABEL)', '')
+        if out.strip():
+            break
+    mirror = pick_mirror(out)
+    if not mirror:
+        raise UserError('no Debian mirror found in the system apt configuration '
+                        '(apt-get indextargets lists none)')
+    return mirror
+
+
+class Apt:
+    """apt-get/apt-cache bound to a private configuration."""
+
+    def __init__(self, root, suites, mirror=None, log=print):
+        self.root = root
+        self.conf = write_apt_config(root, mirror or system_mirror(), suites)
+        self.env = dict(os.environ, APT_CONFIG=self.conf, LC_ALL='C')
+        self.log = log
+        self._updated = False
+
+    def _run(self, args, cwd=None):
+        return subprocess.run(args, cwd=cwd, env=self.env, text=True,
+                              capture_output=True, check=False)
+
+    def update(self):
+        if self._updated:
+            return
+        self.log('mpk: apt-get update (private configuration)')
+        r = self._run(['apt-get', 'update'])
+        if r.returncode != 0:
+            last = (r.stderr.strip().splitlines() or ['?'])[-1]
+            raise UserError(f'apt-get update failed (no network?): {last}')
+        self._updated = True
+
+    def offered(self, pattern):
+        """'package=version' for every binary package whose name matches."""
+        names = self._run(['apt-cache', 'search', '--names-only', pattern]).stdout
+        out = []
+        for pkg in sorted({ln.split(' - ')[0] for ln in names.splitlines() if ln}):
+            for ln in self._run(['apt-cache', 'madison', pkg]).stdout.splitlines():
+                f = [x.strip() for x in ln.split('|')]
+                if len(f) >= 3 and f[0] == pkg and 'Packages' in f[2]:
+                    out.append(f'{pkg}={f[1]}')
+        return out
+
+    def download(self, package, version, dest):
+        return self._run(['apt-get', 'download', f'{package}={version}'], cwd=dest)
+
+    def source(self, package, version, dest):
+        return self._run(['apt-get', 'source', '--download-only',
+                          f'{package}={version}'], cwd=dest)
+
+
+def deb_name(package, version):
+    return f'{package}_{version.replace(":", "%3a")}_all.deb'
+
+
+def fetch(key, kernels, cache, log=print, apt=None):
+    """Return the path of an extracted kernel tree for kernels[key].
+
+    Downloads and extracts only what is not cached yet.
+    """
+    k = kernels[key]
+    ver = upstream_version(k['version'])
+    tree = os.path.join(cache, 'src', f'linux-{ver}')
+    if os.path.isfile(os.path.join(tree, 'Makefile')):
+        return tree
+    downloads = os.path.join(cache, 'downloads')
+    os.makedirs(downloads, exist_ok=True)
+    if k['kind'] == 'linux-source':
+        archive = os.path.join(downloads, deb_name(k['package'], k['version']))
+    else:
+        archive = os.path.join(downloads, f'linux_{ver}.orig.tar.xz')
+    if not os.path.isfile(archive):
+        apt = apt or Apt(os.path.join(cache, 'apt'),
+                         [v['suite'] for v in kernels.values()], log=log)
+        apt.update()
+        log(f'mpk: downloading {k["package"]}={k["version"]} ({k["suite"]})')
+        if k['kind'] == 'linux-source':
+            r = apt.download(k['package'], k['version'], downloads)
+        else:
+            r = apt.source(k['package'], k['version'], downloads)
+        # An older upload's packaging files may be gone while the tarball is
+        # still served: judge by the file, not by apt's exit status.
+        if not os.path.isfile(archive):
+            offered = apt.offered(r'^linux-source-[0-9.]+$')
+            raise UserError(
+                f'{k["package"]}={k["version"]} is not offered by the mirror '
+                f'({(r.stderr.strip().splitlines() or ["?"])[-1]}); '
+                f'offered: {", ".join(offered) or "none"}; '
+                f'update {os.path.relpath(KERNELS_FILE)}')
+    check_disk(cache, 4 << 30)
+    log(f'mpk: extracting {os.path.basename(archive)}')
+    extract(archive, tree, k['kind'])
+    return tree
+
+
+def check_disk(path, need):
+    free = shutil.disk_usage(path).free
+    if free < need:
+        raise UserError(f'only {free >> 20} MiB free under {path}; '
+                        f'a kernel tree and its build need {need >> 30} GiB')
+
+
+def extract(archive, tree, kind):
+    """Extract to tree.tmp, then rename: a cut-off extraction is never reused."""
+    tmp = tree + '.tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    if kind == 'linux-source':
+        # The .deb carries usr/src/linux-source-X.Y.tar.xz.
+        deb = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', archive],
+                               stdout=subprocess.PIPE)
+        with tarfile.open(fileobj=deb.stdout, mode='r|') as outer:
+            for member in outer:
+                if member.name.endswith('.tar.xz') and '/usr/src/' in '/' + member.name:
+                    inner = outer.extractfile(member)
+                    _untar_strip(['-xJ'], tmp, stdin=inner)
+                    break
+            else:
+                raise UserError(f'{archive}: no kernel tarball inside')
+        deb.wait()
+    else:
+        with open(archive, 'rb') as f:
+            _untar_strip(['-xJ'], tmp, stdin=f)
+    os.rename(tmp, tree)
+
+
+def _untar_strip(args, dest, stdin):
+    p = subprocess.Popen(['tar', *args, '--strip-components=1', '-C', dest],
+                         stdin=subprocess.PIPE)
+    shutil.copyfileobj(stdin, p.stdin, 1 << 20)
+    p.stdin.close()
+    if p.wait() != 0:
+        raise UserError(f'tar failed extracting into {dest}')

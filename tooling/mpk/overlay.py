@@ -1,0 +1,149 @@
+"""Install the overlay (files at kernel paths) into a kernel tree.
+
+Whole files are copied; the two small additions to existing kernel files
+(mm/Kconfig.debug, mm/Makefile) are appended.  A stamp file in the tree
+(ignored by the kernel's .gitignore) remembers what was installed, so a
+newer version of our own files replaces an older one while anything else
+at those paths counts as a local edit.
+
+Every check runs before the first write: a refused tree is left
+byte-identical.
+"""
+import hashlib
+import json
+import os
+import re
+import subprocess
+
+from .errors import UserError
+
+# Overlay file -> tree path.  The top-level .kunitconfig also seeds the
+# default build directory's .kunitconfig, which a bare `kunit.py run` reads.
+NEW_FILES = {
+    'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
+    'mm/tests/.kunitconfig': 'mm/tests/.kunitconfig',
+    '.kunitconfig': '.kunitconfig',
+}
+BARE_RUN_KUNITCONFIG = ('.kunitconfig', '.kunit/.kunitconfig')
+# Addition file (in the repo) -> tree file it is appended to.
+ADDITIONS = {
+    'additions/mm/Kconfig.debug': 'mm/Kconfig.debug',
+    'additions/mm/Makefile': 'mm/Makefile',
+}
+# Words that only our additions put into those files.
+OUR_WORDS = re.compile(r'MMAP_PREPARE_KUNIT_TEST|mmap_prepare_kunit')
+KUNIT_DEFAULT_CONFIG = 'tools/testing/kunit/configs/default.config'
+STAMP = '.mmap_prepare_kunit.stamp'
+COMPAT_LAYER = re.compile(r'\bcompat_vma_mmap(_prepare)?\s*\(')
+
+
+def _read(path):
+    try:
+        with open(path, encoding='utf-8') as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def kernel_version(tree):
+    """'7.3.4' from the tree's Makefile, or None if it is not a kernel tree."""
+    mk = _read(os.path.join(tree, 'Makefile')) or ''
+    parts = []
+    for var in ('VERSION', 'PATCHLEVEL', 'SUBLEVEL'):
+        m = re.search(rf'^{var}\s*=\s*(\d+)\s*$', mk, re.M)
+        if not m:
+            return None
+        parts.append(m.group(1))
+    return '.'.join(parts)
+
+
+def check_tree(tree):
+    """Raise UserError unless tree is a kernel tree with the compat layer."""
+    if not os.path.isdir(tree):
+        raise UserError(f'{tree}: no such directory')
+    version = kernel_version(tree)
+    if not version or not os.path.isfile(
+            os.path.join(tree, 'tools/testing/kunit/kunit.py')):
+        raise UserError(f'{tree}: not a kernel source tree '
+                        '(no top-level Makefile with VERSION/PATCHLEVEL, or no kunit.py)')
+    fs_h = _read(os.path.join(tree, 'include/linux/fs.h')) or ''
+    if not COMPAT_LAYER.search(fs_h):
+        raise UserError(f'{tree}: Linux {version} has no mmap_prepare compat layer '
+                        '(no compat_vma_mmap*() in include/linux/fs.h; needs 6.16-rc2 or later)')
+    return version
+
+
+def _git_head_text(tree, rel):
+    """The file as committed in the tree's git HEAD, None if not tracked/no git."""
+    if not os.path.isdir(os.path.join(tree, '.git')):
+        return None
+    r = subprocess.run(['git', '-C', tree, 'show', f'HEAD:{rel}'],
+                       capture_output=True, text=True, check=False)
+    return r.stdout if r.returncode == 0 else None
+
+
+def plan(repo, tree):
+    """Work out every write needed; raise UserError on any conflict.
+
+    Returns (writes, stamp): writes maps tree-relative paths to new contents.
+    """
+    stamp = json.loads(_read(os.path.join(tree, STAMP)) or '{}')
+    writes, new_stamp = {}, {}
+    targets = [*NEW_FILES.items(), BARE_RUN_KUNITCONFIG]
+    default_cfg = _read(os.path.join(tree, KUNIT_DEFAULT_CONFIG))
+    for src, dst in targets:
+        ours = _read(os.path.join(repo, src))
+        have = _read(os.path.join(tree, dst))
+        replaceable = (have is None or have == ours or
+                       _sha(have) == stamp.get(dst) or
+                       (dst == BARE_RUN_KUNITCONFIG[1] and have == default_cfg))
+        if not replaceable:
+            raise UserError(f'{os.path.join(tree, dst)} has local content that is not '
+                            'ours; move it away or commit our version first')
+        if have != ours:
+            writes[dst] = ours
+        new_stamp[dst] = _sha(ours)
+    for src, dst in ADDITIONS.items():
+        ours = _read(os.path.join(repo, src))
+        have = _read(os.path.join(tree, dst))
+        if have is None:
+            raise UserError(f'{os.path.join(tree, dst)}: missing; not a complete kernel tree')
+        base = have
+        for previous in (ours, stamp.get(dst)):
+            if previous and have.endswith(previous):
+                base = have[:len(have) - len(previous)]
+                break
+        if OUR_WORDS.search(base):
+            raise UserError(f'{os.path.join(tree, dst)} already mentions '
+                            'MMAP_PREPARE_KUNIT_TEST outside our addition; '
+                            'remove that local edit first')
+        committed = _git_head_text(tree, dst)
+        if committed is not None and committed not in (base, have):
+            raise UserError(f'{os.path.join(tree, dst)} has uncommitted changes; '
+                            'commit or stash them first')
+        if base + ours != have:
+            writes[dst] = base + ours
+        new_stamp[dst] = ours
+    return writes, new_stamp
+
+
+def apply(repo, tree, log=print):
+    """Install the overlay into tree; return the list of paths written."""
+    version = check_tree(tree)
+    writes, stamp = plan(repo, tree)
+    for rel, text in sorted(writes.items()):
+        path = os.path.join(tree, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(text)
+    stamp_text = json.dumps(stamp, indent=1, sort_keys=True) + '\n'
+    if _read(os.path.join(tree, STAMP)) != stamp_text:
+        with open(os.path.join(tree, STAMP), 'w', encoding='utf-8') as f:
+            f.write(stamp_text)
+    log(f'mpk: overlay on Linux {version} at {tree}: '
+        + (f'{len(writes)} file(s) updated' if writes else 'already up to date'))
+    return sorted(writes)

@@ -1,21 +1,642 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <kunit/test.h>
+/*
+ * KUnit tests for the mmap_prepare compatibility layer.
+ *
+ * A file may implement f_op->mmap_prepare() instead of f_op->mmap(). Stacking
+ * .mmap() handlers (backing-file/overlayfs, coda, SysV shm, uio, hv, ...)
+ * still call vfs_mmap() on the file underneath. When that file only has
+ * .mmap_prepare(), compat_vma_mmap() builds a struct vm_area_desc from the
+ * half-built VMA, runs the hook and writes the result back to the VMA.
+ *
+ * Each case maps a synthetic file whose .mmap_prepare() hook behaves as one
+ * row of a table says, once natively and once through one compat route, and
+ * checks:
+ *  - the descriptor the hook was handed (the compat layer's inputs);
+ *  - the VMA right after the compat call, inside the stacking .mmap()
+ *    (the compat layer's write-back), against what the hook left;
+ *  - the VMA mmap() finally produced, against the hook's output and
+ *    against the native route;
+ *  - file reference counts while mapped and after munmap();
+ *  - data faulted in through the user mapping by a hook-installed vm_ops.
+ */
 
-static void stub(struct kunit *test)
+#include <kunit/resource.h>
+#include <kunit/test-bug.h>
+#include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pgtable.h>
+#include <linux/uaccess.h>
+
+/*
+ * Kernel API adapter: everything that differs between kernel versions is
+ * wrapped here, and nowhere else.
+ */
+
+/* VMA flags as the legacy vm_flags_t word, whatever the descriptor holds. */
+static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 {
-	KUNIT_EXPECT_TRUE(test, true);
+	return vma_flags_to_legacy(desc->vma_flags);
+}
+
+static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
+{
+	desc->vma_flags = legacy_to_vma_flags(flags);
+}
+
+/* The exported entry point a stacking .mmap() handler calls directly. */
+static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return compat_vma_mmap(file, vma);
+}
+
+/* End of the kernel API adapter. */
+
+#define MP_PAGES		4
+#define MP_LEN			(MP_PAGES * PAGE_SIZE)
+#define MP_PGOFF		2		/* mmap() offset, in pages */
+#define MP_PGOFF_SHIFT		5		/* added by hooks that change pgoff */
+#define MP_HOOK_ERROR		(-ENOKEY)	/* distinctive error of failing hooks */
+#define MP_SET_FLAGS		(VM_DONTEXPAND | VM_DONTDUMP)
+#define MP_CLEAR_FLAGS		VM_MAYWRITE
+#define MP_FAULT_PAGE		1		/* page of the mapping read back */
+#define MP_PATTERN		0x5a
+
+/* What a hook does to the descriptor it is handed. */
+enum mp_change {
+	MP_SETS_FLAGS		= BIT(0),
+	MP_CLEARS_FLAGS		= BIT(1),
+	MP_CHANGES_PGOFF	= BIT(2),
+	MP_REPLACES_VM_FILE	= BIT(3),
+	MP_INSTALLS_VM_OPS	= BIT(4),
+	MP_SETS_PRIVATE_DATA	= BIT(5),
+	MP_CHANGES_PAGE_PROT	= BIT(6),
+	MP_CLEARS_VM_OPS	= BIT(7),
+	MP_FAILS		= BIT(8),
+};
+
+struct mp_behaviour {
+	const char *name;
+	unsigned int changes;
+	bool map_private;	/* MAP_PRIVATE instead of MAP_SHARED */
+};
+
+static const struct mp_behaviour mp_behaviours[] = {
+	{ "hook_changes_nothing", 0 },
+	{ "hook_sets_flags", MP_SETS_FLAGS },
+	{ "hook_clears_flags", MP_CLEARS_FLAGS },
+	{ "hook_changes_pgoff", MP_CHANGES_PGOFF },
+	{ "hook_replaces_vm_file", MP_REPLACES_VM_FILE },
+	{ "hook_installs_vm_ops_with_fault", MP_INSTALLS_VM_OPS },
+	{ "hook_sets_private_data", MP_SETS_PRIVATE_DATA },
+	{ "hook_changes_page_prot", MP_CHANGES_PAGE_PROT },
+	/* As /dev/zero does for MAP_PRIVATE: the VMA then counts as anonymous. */
+	{ "hook_makes_private_mapping_anonymous", MP_CLEARS_VM_OPS, true },
+	{ "hook_fails", MP_FAILS },
+	{ "hook_changes_everything", MP_SETS_FLAGS | MP_CLEARS_FLAGS |
+	  MP_CHANGES_PGOFF | MP_REPLACES_VM_FILE | MP_INSTALLS_VM_OPS |
+	  MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT },
+	{ "hook_changes_everything_then_fails", MP_SETS_FLAGS | MP_CLEARS_FLAGS |
+	  MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA |
+	  MP_CHANGES_PAGE_PROT | MP_FAILS },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
+
+/* How the synthetic file reaches its .mmap_prepare() hook. */
+enum mp_route {
+	MP_NATIVE,		/* mmap() of the file itself */
+	MP_NESTED,		/* backing-file: switch vm_file, then vfs_mmap() */
+	MP_SHM,			/* SysV shm: vfs_mmap() on the inner file only */
+	MP_COMPAT_VMA_MMAP,	/* compat_vma_mmap() called directly */
+	MP_COMPAT_SPLIT,	/* uio/hv: desc from VMA, hook, __compat_vma_mmap() */
+};
+
+/* One VMA, field by field. */
+struct mp_vma {
+	vm_flags_t flags;
+	pgoff_t pgoff;
+	struct file *vm_file;
+	pgprot_t page_prot;
+	const struct vm_operations_struct *vm_ops;
+	void *private_data;
+	bool anonymous;
+};
+
+/* Everything observed while mapping once through one route. */
+struct mp_map {
+	enum mp_route route;
+	const struct mp_behaviour *behaviour;
+	struct file *file;		/* what mmap() was called on */
+	int hook_calls;
+	struct vm_area_desc seen;	/* descriptor as handed to the hook */
+	struct vm_area_desc left;	/* descriptor as the hook left it */
+	bool wrote_back;
+	int compat_ret;
+	struct mp_vma writeback;	/* VMA right after the compat call */
+	unsigned long addr;		/* vm_mmap() result */
+	struct mp_vma final;		/* VMA after mmap() returned */
+	int faults;
+	pgoff_t fault_pgoff;
+};
+
+struct mp_ctx {
+	struct file *inner;		/* has .mmap_prepare() */
+	struct file *replacement;	/* what replacing hooks set as vm_file */
+	struct page *page;		/* what the fault handler maps */
+	struct mp_map *cur;		/* mapping in progress */
+	int cookie;			/* private data set by hooks */
+};
+
+static struct mp_ctx *mp_ctx(void)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	return test ? test->priv : NULL;
+}
+
+static void mp_snapshot(const struct vm_area_struct *vma, struct mp_vma *s)
+{
+	s->flags = vma->vm_flags & ~VM_SOFTDIRTY;
+	s->pgoff = vma->vm_pgoff;
+	s->vm_file = vma->vm_file;
+	s->page_prot = vma->vm_page_prot;
+	s->vm_ops = vma->vm_ops;
+	s->private_data = vma->vm_private_data;
+	s->anonymous = vma_is_anonymous(vma);
+}
+
+static vm_fault_t mp_fault(struct vm_fault *vmf)
+{
+	struct mp_ctx *ctx = mp_ctx();
+
+	if (!ctx || !ctx->cur)
+		return VM_FAULT_SIGBUS;
+	ctx->cur->faults++;
+	ctx->cur->fault_pgoff = vmf->pgoff;
+	get_page(ctx->page);
+	vmf->page = ctx->page;
+	return 0;
+}
+
+static const struct vm_operations_struct mp_fault_vm_ops = {
+	.fault = mp_fault,
+};
+
+/* A protection that differs from @prot in a way the architecture keeps. */
+static pgprot_t mp_other_prot(pgprot_t prot)
+{
+	pgprot_t nc = pgprot_noncached(prot);
+
+	if (pgprot_val(nc) != pgprot_val(prot))
+		return nc;
+	return vm_get_page_prot(VM_NONE);
+}
+
+static int mp_mmap_prepare(struct vm_area_desc *desc)
+{
+	struct mp_ctx *ctx = desc->file->private_data;
+	struct mp_map *map = ctx->cur;
+	unsigned int changes = map->behaviour->changes;
+
+	map->hook_calls++;
+	map->seen = *desc;
+	if (changes & MP_SETS_FLAGS)
+		mp_desc_set_flags(desc, mp_desc_flags(desc) | MP_SET_FLAGS);
+	if (changes & MP_CLEARS_FLAGS)
+		mp_desc_set_flags(desc, mp_desc_flags(desc) & ~MP_CLEAR_FLAGS);
+	if (changes & MP_CHANGES_PGOFF)
+		desc->pgoff += MP_PGOFF_SHIFT;
+	/* The mapping takes over the reference, as shmem_zero_setup_desc(). */
+	if (changes & MP_REPLACES_VM_FILE)
+		desc->vm_file = get_file(ctx->replacement);
+	if (changes & MP_INSTALLS_VM_OPS)
+		desc->vm_ops = &mp_fault_vm_ops;
+	if (changes & MP_SETS_PRIVATE_DATA)
+		desc->private_data = &ctx->cookie;
+	if (changes & MP_CHANGES_PAGE_PROT)
+		desc->page_prot = mp_other_prot(desc->page_prot);
+	if (changes & MP_CLEARS_VM_OPS)
+		vma_desc_set_anonymous(desc);
+	map->left = *desc;
+	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
+}
+
+/* Record the compat layer's write-back before mmap() post-processes it. */
+static int mp_outer_done(struct vm_area_struct *vma, int ret)
+{
+	struct mp_map *map = mp_ctx()->cur;
+
+	map->wrote_back = true;
+	map->compat_ret = ret;
+	mp_snapshot(vma, &map->writeback);
+	return ret;
+}
+
+static int mp_nested_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	vma_set_file(vma, ctx->inner);
+	return mp_outer_done(vma, vfs_mmap(vma->vm_file, vma));
+}
+
+static int mp_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	return mp_outer_done(vma, vfs_mmap(ctx->inner, vma));
+}
+
+static int mp_compat_vma_mmap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	vma_set_file(vma, ctx->inner);
+	return mp_outer_done(vma, mp_compat_vma_mmap(ctx->inner, vma));
+}
+
+static int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+	struct vm_area_desc desc;
+	int ret;
+
+	compat_set_desc_from_vma(&desc, file, vma);
+	ret = ctx->inner->f_op->mmap_prepare(&desc);
+	if (!ret)
+		ret = __compat_vma_mmap(&desc, vma);
+	return mp_outer_done(vma, ret);
+}
+
+static const struct file_operations mp_inner_fops = {
+	.owner = THIS_MODULE,
+	.mmap_prepare = mp_mmap_prepare,
+};
+
+/* The outer (stacking) file of each route; the native route has none. */
+static const struct file_operations mp_outer_fops[] = {
+	[MP_NESTED] = { .owner = THIS_MODULE, .mmap = mp_nested_mmap },
+	[MP_SHM] = { .owner = THIS_MODULE, .mmap = mp_shm_mmap },
+	[MP_COMPAT_VMA_MMAP] = { .owner = THIS_MODULE, .mmap = mp_compat_vma_mmap_mmap },
+	[MP_COMPAT_SPLIT] = { .owner = THIS_MODULE, .mmap = mp_compat_split_mmap },
+};
+
+static const struct file_operations mp_both_hooks_fops = {
+	.owner = THIS_MODULE,
+	.mmap = mp_shm_mmap,
+	.mmap_prepare = mp_mmap_prepare,
+};
+
+static const struct file_operations mp_no_hook_fops = {
+	.owner = THIS_MODULE,
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_fput, fput, struct file *);
+KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
+
+static struct file *mp_file(struct kunit *test, const struct file_operations *fops)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+static unsigned long mp_vm_mmap(struct file *file, bool map_private)
+{
+	return vm_mmap(file, 0, MP_LEN, PROT_READ,
+		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
+}
+
+/* Map map->file once; fill in what the hook, the route and the VMA show. */
+static void mp_do_map(struct kunit *test, struct mp_map *map)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct vm_area_struct *vma;
+
+	ctx->cur = map;
+	map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+	if (IS_ERR_VALUE(map->addr))
+		return;
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, map->addr);
+	if (vma && vma->vm_start == map->addr)
+		mp_snapshot(vma, &map->final);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_TRUE_MSG(test, vma && vma->vm_start == map->addr,
+			      "no VMA at the address mmap() returned");
+}
+
+static bool mp_outer_is_desc_file(enum mp_route route)
+{
+	return route == MP_COMPAT_SPLIT;
+}
+
+static bool mp_outer_stays_vm_file(enum mp_route route)
+{
+	return route == MP_SHM || route == MP_COMPAT_SPLIT;
+}
+
+/* The compat layer's inputs: the descriptor reflects the VMA and the file. */
+static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
+{
+	struct mp_ctx *ctx = test->priv;
+	const struct vm_area_desc *d = &map->seen;
+	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
+	vm_flags_t never = VM_WRITE | VM_EXEC;
+	vm_flags_t flags = mp_desc_flags(d);
+
+	if (map->behaviour->map_private)
+		never |= VM_SHARED | VM_MAYSHARE;
+	else
+		must |= VM_SHARED | VM_MAYSHARE;
+
+	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
+	KUNIT_EXPECT_PTR_EQ(test, d->file,
+			    mp_outer_is_desc_file(map->route) ? map->file : ctx->inner);
+	KUNIT_EXPECT_PTR_EQ(test, d->vm_file,
+			    mp_outer_stays_vm_file(map->route) ? map->file : ctx->inner);
+	KUNIT_EXPECT_EQ(test, d->end - d->start, MP_LEN);
+	KUNIT_EXPECT_EQ(test, d->start & ~PAGE_MASK, 0);
+	if (!IS_ERR_VALUE(map->addr))
+		KUNIT_EXPECT_EQ(test, d->start, map->addr);
+	KUNIT_EXPECT_EQ(test, d->pgoff, MP_PGOFF);
+	KUNIT_EXPECT_EQ_MSG(test, flags & must, must, "flags %#lx", (unsigned long)flags);
+	KUNIT_EXPECT_EQ_MSG(test, flags & never, 0, "flags %#lx", (unsigned long)flags);
+	KUNIT_EXPECT_EQ(test, pgprot_val(d->page_prot), pgprot_val(vm_get_page_prot(flags)));
+	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
+	KUNIT_EXPECT_NULL(test, d->private_data);
+	KUNIT_EXPECT_EQ(test, d->action.type, MMAP_NOTHING);
+}
+
+/* The VMA @v shows exactly what the hook left in the descriptor. */
+static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
+				  const struct mp_vma *v, const struct vm_area_desc *left)
+{
+	KUNIT_EXPECT_EQ_MSG(test, v->flags, mp_desc_flags(left) & ~VM_SOFTDIRTY,
+			    "%s: flags", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, left->vm_file, "%s: vm_file", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, left->private_data,
+				"%s: private_data", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
+}
+
+/* Two VMAs agree in everything a route must not change. */
+static void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
+			       const struct mp_vma *native)
+{
+	KUNIT_EXPECT_EQ_MSG(test, v->flags, native->flags, "flags differ from native");
+	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, native->pgoff, "pgoff differs from native");
+	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(v->page_prot), pgprot_val(native->page_prot),
+			    "page_prot differs from native");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, native->vm_ops, "vm_ops differ from native");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, native->private_data,
+				"private_data differs from native");
+	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, native->anonymous,
+			    "anonymous differs from native");
+}
+
+/* Data faulted in by the hook's vm_ops reads back through the user mapping. */
+static void mp_expect_fault_data(struct kunit *test, struct mp_map *map)
+{
+	u8 buf[64];
+	int i;
+
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)(map->addr +
+						MP_FAULT_PAGE * PAGE_SIZE), sizeof(buf)), 0);
+	for (i = 0; i < sizeof(buf); i++)
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], MP_PATTERN, "byte %d", i);
+	KUNIT_EXPECT_EQ(test, map->faults, 1);
+	KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
+}
+
+/* Files whose reference counts a mapping must leave balanced. */
+#define MP_NR_FILES 3
+
+static void mp_file_counts(struct mp_map *map, struct file *files[MP_NR_FILES],
+			   long counts[MP_NR_FILES])
+{
+	struct mp_ctx *ctx = mp_ctx();
+	int i;
+
+	files[0] = ctx->inner;
+	files[1] = ctx->replacement;
+	files[2] = map->file;
+	for (i = 0; i < MP_NR_FILES; i++)
+		counts[i] = file_count(files[i]);
+}
+
+static void mp_expect_counts(struct kunit *test, struct mp_map *map, const char *when,
+			     const long before[MP_NR_FILES], const struct file *mapped)
+{
+	struct file *files[MP_NR_FILES];
+	long now[MP_NR_FILES];
+	int i;
+
+	mp_file_counts(map, files, now);
+	for (i = 0; i < MP_NR_FILES; i++) {
+		/* The VMA holds one reference to its vm_file, and no other. */
+		long want = before[i] + (files[i] == mapped);
+
+		if (i == 2 && files[2] == files[0])
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, now[i], want, "%s: file %d (%s) references",
+				    when, i, i == 0 ? "inner" : i == 1 ? "replacement" : "mmap()ed");
+	}
+}
+
+/* Map map->file through map->route and check everything observable. */
+static void mp_map_and_check(struct kunit *test, struct mp_map *map)
+{
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	int map_count = current->mm->map_count;
+
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+
+	KUNIT_ASSERT_EQ(test, map->hook_calls, 1);
+	mp_expect_inputs(test, map);
+	KUNIT_EXPECT_EQ(test, map->wrote_back, map->route != MP_NATIVE);
+
+	if (map->behaviour->changes & MP_FAILS) {
+		struct vm_area_struct *vma;
+
+		KUNIT_EXPECT_EQ(test, (long)map->addr, (long)MP_HOOK_ERROR);
+		if (map->wrote_back)
+			KUNIT_EXPECT_EQ(test, map->compat_ret, MP_HOOK_ERROR);
+		mmap_read_lock(current->mm);
+		vma = find_vma_intersection(current->mm, map->seen.start, map->seen.end);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_NULL_MSG(test, vma, "failed mmap() left a VMA");
+		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+		return;
+	}
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "mmap() failed: %ld",
+			       (long)map->addr);
+	if (map->wrote_back) {
+		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
+		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, &map->left);
+		KUNIT_EXPECT_EQ(test, pgprot_val(map->writeback.page_prot),
+				pgprot_val(map->left.page_prot));
+	}
+	mp_expect_vma_is_desc(test, "mapped VMA", &map->final, &map->left);
+	/* mmap() recomputes the protection from the flags, keeping cache bits. */
+	KUNIT_EXPECT_EQ(test, pgprot_val(map->final.page_prot),
+			pgprot_val(pgprot_modify(map->left.page_prot,
+						 vm_get_page_prot(map->final.flags))));
+	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
+
+	if (map->final.vm_ops == &mp_fault_vm_ops)
+		mp_expect_fault_data(test, map);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	mp_expect_counts(test, map, "after munmap()", before, NULL);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+}
+
+static void mp_route_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	struct mp_map *native, *via;
+
+	native = kunit_kzalloc(test, sizeof(*native), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, native);
+	native->route = MP_NATIVE;
+	native->behaviour = b;
+	native->file = ctx->inner;
+	mp_map_and_check(test, native);
+	if (route == MP_NATIVE)
+		return;
+
+	via = kunit_kzalloc(test, sizeof(*via), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, via);
+	via->route = route;
+	via->behaviour = b;
+	via->file = mp_file(test, &mp_outer_fops[route]);
+	mp_map_and_check(test, via);
+
+	/* Compat == native: the hook saw the same VMA state ... */
+	KUNIT_EXPECT_EQ(test, mp_desc_flags(&via->seen), mp_desc_flags(&native->seen));
+	KUNIT_EXPECT_EQ(test, pgprot_val(via->seen.page_prot),
+			pgprot_val(native->seen.page_prot));
+	KUNIT_EXPECT_PTR_EQ(test, via->seen.vm_ops, native->seen.vm_ops);
+	/* ... and mmap() produced the same VMA. */
+	if (!(b->changes & MP_FAILS))
+		mp_expect_same_vma(test, &via->final, &native->final);
+}
+
+static void native_mmap_prepare(struct kunit *test)
+{
+	mp_route_case(test, MP_NATIVE);
+}
+
+static void nested_vfs_mmap_backing_file(struct kunit *test)
+{
+	mp_route_case(test, MP_NESTED);
+}
+
+static void nested_vfs_mmap_shm_shaped(struct kunit *test)
+{
+	mp_route_case(test, MP_SHM);
+}
+
+static void direct_compat_vma_mmap(struct kunit *test)
+{
+	mp_route_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+static void direct_compat_set_desc_then_compat_vma_mmap(struct kunit *test)
+{
+	mp_route_case(test, MP_COMPAT_SPLIT);
+}
+
+static void can_mmap_file_accepts_exactly_one_hook(struct kunit *test)
+{
+	struct mp_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, can_mmap_file(ctx->inner));
+	KUNIT_EXPECT_TRUE(test, can_mmap_file(mp_file(test, &mp_outer_fops[MP_SHM])));
+}
+
+static void can_mmap_file_rejects_both_hooks(struct kunit *test)
+{
+	struct file *file = mp_file(test, &mp_both_hooks_fops);
+	unsigned long addr = 0;
+	bool ok = true;
+
+	/*
+	 * The kernel WARNs about such a driver, once per call site of the
+	 * inline can_mmap_file(): ours (first call, so it must warn) and
+	 * do_mmap()'s (once per boot). Keep the log clean.
+	 */
+	kunit_warning_suppress(test) {
+		ok = can_mmap_file(file);
+		addr = mp_vm_mmap(file, false);
+		KUNIT_EXPECT_GE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 2);
+	}
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, (long)addr, (long)-ENODEV);
+}
+
+static void can_mmap_file_rejects_no_hook(struct kunit *test)
+{
+	struct file *file = mp_file(test, &mp_no_hook_fops);
+
+	KUNIT_EXPECT_FALSE(test, can_mmap_file(file));
+	KUNIT_EXPECT_EQ(test, (long)mp_vm_mmap(file, false), (long)-ENODEV);
+}
+
+static int mmap_prepare_compat_init(struct kunit *test)
+{
+	struct mp_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	KUNIT_ASSERT_EQ(test, kunit_attach_mm(), 0);
+
+	ctx->inner = mp_file(test, &mp_inner_fops);
+	ctx->replacement = mp_file(test, &mp_inner_fops);
+	ctx->page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->page);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_put_page, ctx->page));
+	memset(page_address(ctx->page), MP_PATTERN, PAGE_SIZE);
+	return 0;
 }
 
 static struct kunit_case mmap_prepare_compat_cases[] = {
-	KUNIT_CASE(stub),
+	KUNIT_CASE_PARAM(native_mmap_prepare, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(nested_vfs_mmap_backing_file, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(nested_vfs_mmap_shm_shaped, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(direct_compat_vma_mmap, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(direct_compat_set_desc_then_compat_vma_mmap,
+			 mp_behaviour_gen_params),
+	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
+	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
+	KUNIT_CASE(can_mmap_file_rejects_no_hook),
 	{}
 };
 
 static struct kunit_suite mmap_prepare_compat_suite = {
 	.name = "mmap_prepare_compat",
+	.init = mmap_prepare_compat_init,
 	.test_cases = mmap_prepare_compat_cases,
 };
 kunit_test_suite(mmap_prepare_compat_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the mmap_prepare compatibility layer");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -84,9 +84,15 @@ def cmd_run(args):
     s = runner.run(tree, build_dir_for(args, label), cache_dir(), arch=args.arch,
                    extra=args.kunit_args, log=log)
     version = overlay.kernel_version(tree)
+    known = runner.load_known(version)
+    s = runner.judge(s, known)
     log(f'mpk: {runner.SUITE} on Linux {version} ({args.arch}): '
-        f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped '
-        f'in {s["seconds"]} s')
+        f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped, '
+        f'{len(s["known"])} red for known kernel bugs, in {s["seconds"]} s')
+    for name in s['known']:
+        log(f'mpk:   KERNEL BUG {name}: {known[name]["id"]} (README, Kernel findings)')
+    for name in s['fixed']:
+        log(f'mpk:   NOW PASSES {name}: known kernel bug fixed? update known_kernel_bugs.json')
     for name in s['failing']:
         log(f'mpk:   FAILED {name}')
     return s
@@ -94,8 +100,8 @@ def cmd_run(args):
 
 def tooling_tests():
     """Run the tooling's own tests (no kernel build); return (passed, failed, skipped)."""
-    suite = unittest.defaultTestLoader.discover(os.path.join(REPO, 'tooling', 'tests'),
-                                                top_level_dir=os.path.join(REPO, 'tooling'))
+    tests = os.path.join(REPO, 'tooling', 'tests')
+    suite = unittest.defaultTestLoader.discover(tests, top_level_dir=tests)
     result = unittest.TextTestRunner(verbosity=1, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
@@ -109,6 +115,9 @@ def cmd_test(args):
     passed += s['passed']
     failed += s['failed']
     skipped += s['skipped']
+    if s['known']:
+        print(f'mpk: {len(s["known"])} case(s) red for known kernel bugs, listed above',
+              flush=True)
     print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
     return {'failed': failed}
 

@@ -71,6 +71,38 @@ def system_mirror():
     return mirror
 
 
+def write_apt_config(root, mirror, suites):
+    """Write a private apt configuration under root; return its path."""
+    for d in ('lists/partial', 'cache/archives/partial', 'etc'):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    sources = os.path.join(root, 'etc', 'sources.list')
+    lines = []
+    for suite in sorted(set(suites)):
+        for kind in ('deb', 'deb-src'):
+            lines.append(f'{kind} [signed-by={KEYRING}] {mirror} {suite} main')
+    _write_if_changed(sources, '\n'.join(lines) + '\n')
+    conf = os.path.join(root, 'apt.conf')
+    _write_if_changed(conf, ''.join(f'{k} "{v}";\n' for k, v in (
+        ('Dir::Etc::sourcelist', sources),
+        ('Dir::Etc::sourceparts', '-'),
+        ('Dir::State::lists', os.path.join(root, 'lists')),
+        ('Dir::Cache', os.path.join(root, 'cache')),
+        ('APT::Sandbox::User', 'root'),
+    )))
+    return conf
+
+
+def _write_if_changed(path, text):
+    try:
+        with open(path, encoding='utf-8') as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
 class Apt:
     """apt-get/apt-cache bound to a private configuration."""
 
@@ -182,6 +214,7 @@ def extract(archive, tree, kind):
                     break
             else:
                 raise UserError(f'{archive}: no kernel tarball inside')
+        deb.stdout.close()
         deb.wait()
     else:
         with open(archive, 'rb') as f:

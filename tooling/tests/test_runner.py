@@ -1,0 +1,68 @@
+"""The verdict read from kunit.py --json: red on anything not clearly green."""
+import os
+import unittest
+
+from mpk import runner
+
+
+def group(name, cases=(), subs=(), errors=0):
+    return {'name': name, 'test_cases': [{'name': n, 'status': s} for n, s in cases],
+            'sub_groups': list(subs), 'misc': {'errors': errors}}
+
+
+def result(*suites):
+    return group('KUnit Test Group', subs=suites)
+
+
+class SummariseTest(unittest.TestCase):
+
+    def test_parameterised_cases_are_counted_per_parameter(self):
+        suite = group(runner.SUITE, cases=[('can_mmap_file_rejects_no_hook', 'PASS')], subs=[
+            group('nested_vfs_mmap_backing_file',
+                  cases=[('hook_changes_nothing', 'PASS'), ('hook_fails', 'FAIL')]),
+            group('native_mmap_prepare', cases=[('hook_sets_flags', 'SKIP')]),
+        ])
+        s = runner.summarise(result(group('other', cases=[('x', 'FAIL')]), suite))
+        self.assertEqual((s['passed'], s['failed'], s['skipped']), (2, 1, 1))
+        self.assertEqual(s['failing'], ['nested_vfs_mmap_backing_file.hook_fails'])
+
+    def test_crash_counts_as_failure(self):
+        s = runner.summarise(result(group(runner.SUITE, cases=[('a', 'ERROR')])))
+        self.assertEqual(s['failed'], 1)
+
+    def test_missing_suite_is_a_failure(self):
+        s = runner.summarise(result(group('lazy_mmu_mode', cases=[('a', 'PASS')])))
+        self.assertEqual((s['passed'], s['failed']), (0, 1))
+        self.assertIn('suite missing', s['failing'][0])
+
+    def test_no_result_file_is_a_failure(self):
+        self.assertEqual(runner.summarise(None)['failed'], 1)
+
+    def test_suite_that_ran_nothing_is_a_failure(self):
+        s = runner.summarise(result(group(runner.SUITE)))
+        self.assertEqual(s['failed'], 1)
+        self.assertIn('no case ran', s['failing'][0])
+
+    def test_missing_cases_reported_by_the_parser_fail(self):
+        s = runner.summarise(result(group(runner.SUITE, cases=[('a', 'PASS')], errors=2)))
+        self.assertEqual(s['failed'], 2)
+
+
+class CommandTest(unittest.TestCase):
+
+    def test_uses_the_trees_own_kunit_py_and_our_kunitconfig(self):
+        cmd = runner.kunit_command('/k', '/b', '/b/r.json', arch='x86_64', jobs=2)
+        self.assertEqual(cmd[1:3], ['/k/tools/testing/kunit/kunit.py', 'run'])
+        for arg in ('--kunitconfig=mm/tests', '--build_dir=/b', '--arch=x86_64',
+                    '--jobs=2', '--json=/b/r.json'):
+            self.assertIn(arg, cmd)
+
+    def test_compilers_go_through_ccache(self):
+        env = runner.build_env('/cache')
+        self.assertTrue(env['PATH'].startswith(runner.CCACHE_WRAPPERS + os.pathsep))
+        self.assertEqual(env['CCACHE_DIR'] if 'CCACHE_DIR' not in os.environ
+                         else '/cache/ccache', '/cache/ccache')
+
+
+if __name__ == '__main__':
+    unittest.main()

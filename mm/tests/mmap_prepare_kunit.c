@@ -60,10 +60,12 @@ static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
 #define MP_PGOFF		2		/* mmap() offset, in pages */
 #define MP_PGOFF_SHIFT		5		/* added by hooks that change pgoff */
 #define MP_HOOK_ERROR		(-ENOKEY)	/* distinctive error of failing hooks */
+#define MP_MAPPED_ERROR		(-ENOLINK)	/* ... and of failing ->mapped() */
+#define MP_OVERRIDE_ERROR	(-EADDRNOTAVAIL) /* action error_override */
 #define MP_SET_FLAGS		(VM_DONTEXPAND | VM_DONTDUMP)
 #define MP_CLEAR_FLAGS		VM_MAYWRITE
 #define MP_FAULT_PAGE		1		/* page of the mapping read back */
-#define MP_PATTERN		0x5a
+#define MP_PATTERN		0x50		/* page i of the test pages holds 0x50 + i */
 
 /* What a hook does to the descriptor it is handed. */
 enum mp_change {
@@ -76,11 +78,28 @@ enum mp_change {
 	MP_CHANGES_PAGE_PROT	= BIT(6),
 	MP_CLEARS_VM_OPS	= BIT(7),
 	MP_FAILS		= BIT(8),
+	/* mmap actions: the kernel completes the mapping after the hook. */
+	MP_REMAPS_PFNS		= BIT(9),
+	MP_IO_REMAPS_PFNS	= BIT(10),
+	MP_SIMPLE_IO_REMAPS	= BIT(11),
+	MP_MAPS_KERNEL_PAGES	= BIT(12),
+	MP_ACTION_OUT_OF_RANGE	= BIT(13),	/* action prepare fails */
+	MP_ACTION_SLAB_PAGE	= BIT(14),	/* action complete fails */
+	MP_ACTION_OVERRIDES	= BIT(15),	/* with error_override set */
+	MP_HIDES_FROM_RMAP	= BIT(16),
+	/* vm_ops->mapped(), called once the VMA is in place. */
+	MP_INSTALLS_MAPPED	= BIT(17),
+	MP_MAPPED_SETS_PRIVATE	= BIT(18),
+	MP_MAPPED_FAILS		= BIT(19),
 };
+
+#define MP_ANY_REMAP	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS)
+#define MP_ANY_ACTION	(MP_ANY_REMAP | MP_MAPS_KERNEL_PAGES)
 
 struct mp_behaviour {
 	const char *name;
 	unsigned int changes;
+	int error;		/* what mmap() must return, 0 for success */
 	bool map_private;	/* MAP_PRIVATE instead of MAP_SHARED */
 };
 
@@ -94,17 +113,41 @@ static const struct mp_behaviour mp_behaviours[] = {
 	{ "hook_sets_private_data", MP_SETS_PRIVATE_DATA },
 	{ "hook_changes_page_prot", MP_CHANGES_PAGE_PROT },
 	/* As /dev/zero does for MAP_PRIVATE: the VMA then counts as anonymous. */
-	{ "hook_makes_private_mapping_anonymous", MP_CLEARS_VM_OPS, true },
-	{ "hook_fails", MP_FAILS },
+	{ "hook_makes_private_mapping_anonymous", MP_CLEARS_VM_OPS, 0, true },
+	{ "hook_fails", MP_FAILS, MP_HOOK_ERROR },
 	{ "hook_changes_everything", MP_SETS_FLAGS | MP_CLEARS_FLAGS |
 	  MP_CHANGES_PGOFF | MP_REPLACES_VM_FILE | MP_INSTALLS_VM_OPS |
 	  MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT },
 	{ "hook_changes_everything_then_fails", MP_SETS_FLAGS | MP_CLEARS_FLAGS |
 	  MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA |
-	  MP_CHANGES_PAGE_PROT | MP_FAILS },
+	  MP_CHANGES_PAGE_PROT | MP_FAILS, MP_HOOK_ERROR },
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
+
+/* Hooks that ask the kernel for follow-up work, and vm_ops->mapped(). */
+static const struct mp_behaviour mp_action_behaviours[] = {
+	{ "remap_pfn_of_test_pages", MP_REMAPS_PFNS },
+	{ "io_remap_pfn_of_test_pages", MP_IO_REMAPS_PFNS },
+	{ "simple_ioremap_of_test_pages", MP_SIMPLE_IO_REMAPS },
+	{ "map_kernel_pages_array", MP_MAPS_KERNEL_PAGES },
+	{ "map_kernel_pages_and_changes_everything", MP_MAPS_KERNEL_PAGES |
+	  MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_SETS_PRIVATE_DATA },
+	{ "action_prepare_fails", MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE, -EFAULT },
+	{ "action_prepare_fails_error_override_unused", MP_MAPS_KERNEL_PAGES |
+	  MP_ACTION_OUT_OF_RANGE | MP_ACTION_OVERRIDES, -EFAULT },
+	{ "action_complete_fails", MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE, -EINVAL },
+	{ "action_complete_fails_with_error_override", MP_MAPS_KERNEL_PAGES |
+	  MP_ACTION_SLAB_PAGE | MP_ACTION_OVERRIDES, MP_OVERRIDE_ERROR },
+	{ "remap_hidden_from_rmap_until_complete", MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP },
+	{ "vm_ops_mapped_called_once", MP_INSTALLS_MAPPED },
+	{ "vm_ops_mapped_sets_private_data", MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE |
+	  MP_SETS_PRIVATE_DATA },
+	{ "vm_ops_mapped_fails", MP_INSTALLS_MAPPED | MP_MAPPED_FAILS, MP_MAPPED_ERROR },
+	{ "vm_ops_mapped_after_remap", MP_INSTALLS_MAPPED | MP_REMAPS_PFNS },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
 
 /* How the synthetic file reaches its .mmap_prepare() hook. */
 enum mp_route {
@@ -141,14 +184,20 @@ struct mp_map {
 	struct mp_vma final;		/* VMA after mmap() returned */
 	int faults;
 	pgoff_t fault_pgoff;
+	int mapped_calls;		/* vm_ops->mapped() arguments */
+	unsigned long mapped_start, mapped_end;
+	pgoff_t mapped_pgoff;
+	const struct file *mapped_file;
 };
 
 struct mp_ctx {
 	struct file *inner;		/* has .mmap_prepare() */
 	struct file *replacement;	/* what replacing hooks set as vm_file */
-	struct page *page;		/* what the fault handler maps */
+	struct page *pages[MP_PAGES];	/* physically contiguous test pages */
+	struct page *slab_pages[MP_PAGES]; /* pages no action may map */
 	struct mp_map *cur;		/* mapping in progress */
 	int cookie;			/* private data set by hooks */
+	int mapped_cookie;		/* private data set by ->mapped() */
 };
 
 static struct mp_ctx *mp_ctx(void)
@@ -177,13 +226,33 @@ static vm_fault_t mp_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	ctx->cur->faults++;
 	ctx->cur->fault_pgoff = vmf->pgoff;
-	get_page(ctx->page);
-	vmf->page = ctx->page;
+	vmf->page = ctx->pages[(vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT];
+	get_page(vmf->page);
 	return 0;
 }
 
 static const struct vm_operations_struct mp_fault_vm_ops = {
 	.fault = mp_fault,
+};
+
+static int mp_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+		     const struct file *file, void **vm_private_data)
+{
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx->cur;
+
+	map->mapped_calls++;
+	map->mapped_start = start;
+	map->mapped_end = end;
+	map->mapped_pgoff = pgoff;
+	map->mapped_file = file;
+	if (map->behaviour->changes & MP_MAPPED_SETS_PRIVATE)
+		*vm_private_data = &ctx->mapped_cookie;
+	return (map->behaviour->changes & MP_MAPPED_FAILS) ? MP_MAPPED_ERROR : 0;
+}
+
+static const struct vm_operations_struct mp_mapped_vm_ops = {
+	.mapped = mp_mapped,
 };
 
 /* A protection that differs from @prot in a way the architecture keeps. */
@@ -194,6 +263,32 @@ static pgprot_t mp_other_prot(pgprot_t prot)
 	if (pgprot_val(nc) != pgprot_val(prot))
 		return nc;
 	return vm_get_page_prot(VM_NONE);
+}
+
+/* Ask for the follow-up work the behaviour names, over the test pages. */
+static void mp_request_action(struct mp_ctx *ctx, struct vm_area_desc *desc,
+			      unsigned int changes)
+{
+	unsigned long pfn = page_to_pfn(ctx->pages[0]);
+	struct page **pages = (changes & MP_ACTION_SLAB_PAGE) ? ctx->slab_pages : ctx->pages;
+	unsigned long start = desc->start;
+
+	if (changes & MP_ACTION_OUT_OF_RANGE)
+		start += PAGE_SIZE;	/* the last page would lie past the end */
+	if (changes & MP_REMAPS_PFNS)
+		mmap_action_remap_full(desc, pfn);
+	if (changes & MP_IO_REMAPS_PFNS)
+		mmap_action_ioremap_full(desc, pfn);
+	/* The action maps from desc->pgoff pages into the physical range. */
+	if (changes & MP_SIMPLE_IO_REMAPS)
+		mmap_action_simple_ioremap(desc, PFN_PHYS(pfn - desc->pgoff),
+					   (desc->pgoff + MP_PAGES) * PAGE_SIZE);
+	if (changes & MP_MAPS_KERNEL_PAGES)
+		mmap_action_map_kernel_pages(desc, start, pages, MP_PAGES);
+	if (changes & MP_ACTION_OVERRIDES)
+		desc->action.error_override = MP_OVERRIDE_ERROR;
+	if (changes & MP_HIDES_FROM_RMAP)
+		desc->action.hide_from_rmap_until_complete = true;
 }
 
 static int mp_mmap_prepare(struct vm_area_desc *desc)
@@ -221,6 +316,9 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 		desc->page_prot = mp_other_prot(desc->page_prot);
 	if (changes & MP_CLEARS_VM_OPS)
 		vma_desc_set_anonymous(desc);
+	if (changes & MP_INSTALLS_MAPPED)
+		desc->vm_ops = &mp_mapped_vm_ops;
+	mp_request_action(ctx, desc, changes);
 	map->left = *desc;
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
@@ -375,16 +473,33 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 	KUNIT_EXPECT_EQ(test, d->action.type, MMAP_NOTHING);
 }
 
-/* The VMA @v shows exactly what the hook left in the descriptor. */
-static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
-				  const struct mp_vma *v, const struct vm_area_desc *left)
+/* Flags the kernel adds when it prepares the action the hook asked for. */
+static vm_flags_t mp_action_flags(unsigned int changes)
 {
-	KUNIT_EXPECT_EQ_MSG(test, v->flags, mp_desc_flags(left) & ~VM_SOFTDIRTY,
-			    "%s: flags", which);
+	if (changes & MP_ANY_REMAP)
+		return VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	if (changes & MP_MAPS_KERNEL_PAGES)
+		return VM_MIXEDMAP;
+	return 0;
+}
+
+/* The VMA @v shows exactly what the hook (and its action) left. */
+static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
+				  const struct mp_vma *v, const struct mp_map *map)
+{
+	const struct vm_area_desc *left = &map->left;
+	unsigned int changes = map->behaviour->changes;
+	vm_flags_t flags = mp_desc_flags(left) | mp_action_flags(changes);
+	void *private_data = left->private_data;
+
+	if (changes & MP_MAPPED_SETS_PRIVATE)
+		private_data = &mp_ctx()->mapped_cookie;
+
+	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, left->vm_file, "%s: vm_file", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, left->private_data,
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, private_data,
 				"%s: private_data", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
 }
@@ -404,37 +519,62 @@ static void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
 			    "anonymous differs from native");
 }
 
-/* Data faulted in by the hook's vm_ops reads back through the user mapping. */
-static void mp_expect_fault_data(struct kunit *test, struct mp_map *map)
+/* The test pages read back through the user mapping. */
+static void mp_expect_data(struct kunit *test, struct mp_map *map)
 {
+	unsigned int changes = map->behaviour->changes;
 	u8 buf[64];
 	int i;
 
 	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)(map->addr +
 						MP_FAULT_PAGE * PAGE_SIZE), sizeof(buf)), 0);
 	for (i = 0; i < sizeof(buf); i++)
-		KUNIT_ASSERT_EQ_MSG(test, buf[i], MP_PATTERN, "byte %d", i);
-	KUNIT_EXPECT_EQ(test, map->faults, 1);
-	KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], MP_PATTERN + MP_FAULT_PAGE, "byte %d", i);
+	/* Actions populate the page tables: only a hook's vm_ops fault. */
+	KUNIT_EXPECT_EQ(test, map->faults, !!(changes & MP_INSTALLS_VM_OPS));
+	if (changes & MP_INSTALLS_VM_OPS)
+		KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
+}
+
+/* vm_ops->mapped() ran once, on the VMA as the hook left it, or not at all. */
+static void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsigned long addr)
+{
+	unsigned int changes = map->behaviour->changes;
+	bool action_failed = changes & (MP_ACTION_OUT_OF_RANGE | MP_ACTION_SLAB_PAGE);
+
+	if (!(changes & MP_INSTALLS_MAPPED) || action_failed || (changes & MP_FAILS)) {
+		KUNIT_EXPECT_EQ(test, map->mapped_calls, 0);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, map->mapped_calls, 1);
+	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
+	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
+	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, map->left.pgoff);
+	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, map->left.vm_file);
 }
 
 /* Files whose reference counts a mapping must leave balanced. */
-#define MP_NR_FILES 3
+enum { MP_INNER, MP_REPLACEMENT, MP_MAPPED, MP_NR_FILES };
 
-static void mp_file_counts(struct mp_map *map, struct file *files[MP_NR_FILES],
+static const char * const mp_file_names[MP_NR_FILES] = {
+	"inner", "replacement", "mmap()ed",
+};
+
+static void mp_file_counts(const struct mp_map *map, struct file *files[MP_NR_FILES],
 			   long counts[MP_NR_FILES])
 {
 	struct mp_ctx *ctx = mp_ctx();
 	int i;
 
-	files[0] = ctx->inner;
-	files[1] = ctx->replacement;
-	files[2] = map->file;
+	files[MP_INNER] = ctx->inner;
+	files[MP_REPLACEMENT] = ctx->replacement;
+	files[MP_MAPPED] = map->file;
 	for (i = 0; i < MP_NR_FILES; i++)
 		counts[i] = file_count(files[i]);
 }
 
-static void mp_expect_counts(struct kunit *test, struct mp_map *map, const char *when,
+/* Counts are back to @before, plus the one reference a VMA holds on @mapped. */
+static void mp_expect_counts(struct kunit *test, const struct mp_map *map, const char *when,
 			     const long before[MP_NR_FILES], const struct file *mapped)
 {
 	struct file *files[MP_NR_FILES];
@@ -443,13 +583,10 @@ static void mp_expect_counts(struct kunit *test, struct mp_map *map, const char 
 
 	mp_file_counts(map, files, now);
 	for (i = 0; i < MP_NR_FILES; i++) {
-		/* The VMA holds one reference to its vm_file, and no other. */
-		long want = before[i] + (files[i] == mapped);
-
-		if (i == 2 && files[2] == files[0])
+		if (i == MP_MAPPED && files[i] == files[MP_INNER])
 			continue;
-		KUNIT_EXPECT_EQ_MSG(test, now[i], want, "%s: file %d (%s) references",
-				    when, i, i == 0 ? "inner" : i == 1 ? "replacement" : "mmap()ed");
+		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
+				    "%s: references to the %s file", when, mp_file_names[i]);
 	}
 }
 
@@ -467,12 +604,14 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	mp_expect_inputs(test, map);
 	KUNIT_EXPECT_EQ(test, map->wrote_back, map->route != MP_NATIVE);
 
-	if (map->behaviour->changes & MP_FAILS) {
+	if (map->behaviour->error) {
+		int error = map->behaviour->error;
 		struct vm_area_struct *vma;
 
-		KUNIT_EXPECT_EQ(test, (long)map->addr, (long)MP_HOOK_ERROR);
+		KUNIT_EXPECT_EQ_MSG(test, (long)map->addr, (long)error, "mmap() error");
 		if (map->wrote_back)
-			KUNIT_EXPECT_EQ(test, map->compat_ret, MP_HOOK_ERROR);
+			KUNIT_EXPECT_EQ_MSG(test, map->compat_ret, error, "compat call's error");
+		mp_expect_mapped(test, map, map->seen.start);
 		mmap_read_lock(current->mm);
 		vma = find_vma_intersection(current->mm, map->seen.start, map->seen.end);
 		mmap_read_unlock(current->mm);
@@ -486,19 +625,23 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			       (long)map->addr);
 	if (map->wrote_back) {
 		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
-		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, &map->left);
+		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, map);
 		KUNIT_EXPECT_EQ(test, pgprot_val(map->writeback.page_prot),
 				pgprot_val(map->left.page_prot));
 	}
-	mp_expect_vma_is_desc(test, "mapped VMA", &map->final, &map->left);
+	mp_expect_vma_is_desc(test, "mapped VMA", &map->final, map);
 	/* mmap() recomputes the protection from the flags, keeping cache bits. */
 	KUNIT_EXPECT_EQ(test, pgprot_val(map->final.page_prot),
 			pgprot_val(pgprot_modify(map->left.page_prot,
 						 vm_get_page_prot(map->final.flags))));
 	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
-
-	if (map->final.vm_ops == &mp_fault_vm_ops)
-		mp_expect_fault_data(test, map);
+	mp_expect_mapped(test, map, map->addr);
+	if (map->behaviour->changes & MP_HIDES_FROM_RMAP)
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       rwsem_is_locked(&map->left.vm_file->f_mapping->i_mmap_rwsem),
+				       "rmap lock still held after mmap()");
+	if (map->behaviour->changes & (MP_ANY_ACTION | MP_INSTALLS_VM_OPS))
+		mp_expect_data(test, map);
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);
@@ -533,7 +676,7 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 			pgprot_val(native->seen.page_prot));
 	KUNIT_EXPECT_PTR_EQ(test, via->seen.vm_ops, native->seen.vm_ops);
 	/* ... and mmap() produced the same VMA. */
-	if (!(b->changes & MP_FAILS))
+	if (!b->error)
 		mp_expect_same_vma(test, &via->final, &native->final);
 }
 
@@ -560,6 +703,26 @@ static void direct_compat_vma_mmap(struct kunit *test)
 static void direct_compat_set_desc_then_compat_vma_mmap(struct kunit *test)
 {
 	mp_route_case(test, MP_COMPAT_SPLIT);
+}
+
+static void action_native_mmap_prepare(struct kunit *test)
+{
+	mp_route_case(test, MP_NATIVE);
+}
+
+static void action_nested_vfs_mmap_backing_file(struct kunit *test)
+{
+	mp_route_case(test, MP_NESTED);
+}
+
+static void action_nested_vfs_mmap_shm_shaped(struct kunit *test)
+{
+	mp_route_case(test, MP_SHM);
+}
+
+static void action_direct_compat_vma_mmap(struct kunit *test)
+{
+	mp_route_case(test, MP_COMPAT_VMA_MMAP);
 }
 
 static void can_mmap_file_accepts_exactly_one_hook(struct kunit *test)
@@ -602,6 +765,9 @@ static void can_mmap_file_rejects_no_hook(struct kunit *test)
 static int mmap_prepare_compat_init(struct kunit *test)
 {
 	struct mp_ctx *ctx;
+	struct page *page;
+	void *slab;
+	int i;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
@@ -610,10 +776,19 @@ static int mmap_prepare_compat_init(struct kunit *test)
 
 	ctx->inner = mp_file(test, &mp_inner_fops);
 	ctx->replacement = mp_file(test, &mp_inner_fops);
-	ctx->page = alloc_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->page);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_put_page, ctx->page));
-	memset(page_address(ctx->page), MP_PATTERN, PAGE_SIZE);
+	/* Contiguous, for PFN remaps; split, so each can be mapped on its own. */
+	page = alloc_pages(GFP_KERNEL, ilog2(MP_PAGES));
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	split_page(page, ilog2(MP_PAGES));
+	for (i = 0; i < MP_PAGES; i++) {
+		ctx->pages[i] = page + i;
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_put_page, page + i));
+		memset(page_address(page + i), MP_PATTERN + i, PAGE_SIZE);
+	}
+	slab = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slab);
+	for (i = 0; i < MP_PAGES; i++)
+		ctx->slab_pages[i] = virt_to_page(slab);
 	return 0;
 }
 
@@ -624,6 +799,10 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(direct_compat_vma_mmap, mp_behaviour_gen_params),
 	KUNIT_CASE_PARAM(direct_compat_set_desc_then_compat_vma_mmap,
 			 mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_native_mmap_prepare, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_nested_vfs_mmap_backing_file, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_nested_vfs_mmap_shm_shaped, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_direct_compat_vma_mmap, mp_action_behaviour_gen_params),
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),
@@ -635,6 +814,7 @@ static struct kunit_suite mmap_prepare_compat_suite = {
 	.init = mmap_prepare_compat_init,
 	.test_cases = mmap_prepare_compat_cases,
 };
+
 kunit_test_suite(mmap_prepare_compat_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the mmap_prepare compatibility layer");

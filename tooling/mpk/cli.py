@@ -5,15 +5,18 @@
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
   mpk apply   [--kernel-src PATH]                install the overlay only
+  mpk mutate  [--quick] [--skip-slow] [--only ID,...]  mutation testing
 """
 import argparse
 import hashlib
+import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
-from . import debian, overlay, runner
+from . import debian, mutate, overlay, runner
 from .errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -139,12 +142,45 @@ def cmd_apply(args):
     return {'failed': 0}
 
 
+def cmd_mutate(args):
+    setup()
+    tree, label = resolve_tree(args)
+    overlay.apply(REPO, tree, log=log)
+    version = overlay.kernel_version(tree)
+    mutants = mutate.load_catalogue(version)
+    if args.quick:
+        mutants = [m for m in mutants if m.get('quick')]
+    if args.skip_slow:
+        mutants = [m for m in mutants if not m.get('slow')]
+    if args.only:
+        wanted = args.only.split(',')
+        mutants = [m for m in mutants if m['id'] in wanted]
+    build = build_dir_for(args, label)
+
+    def run_suite():
+        return runner.run(tree, build, cache_dir(), arch=args.arch,
+                          extra=args.kunit_args, log=lambda m: None, quiet=True)
+
+    t0 = time.monotonic()
+    rows = mutate.run_all(tree, mutants, run_suite, log=log)
+    results = os.path.join(cache_dir(), 'results')
+    os.makedirs(results, exist_ok=True)
+    path = os.path.join(results, f'mutate-{version}-{time.strftime("%Y%m%dT%H%M%S")}.json')
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump({'kernel': version, 'rows': rows}, f, indent=1)
+    print(mutate.table(rows, mutants))
+    print(f'mpk: {len(rows)} mutant(s) on Linux {version} in '
+          f'{round(time.monotonic() - t0)} s; results in {path}')
+    survived = [r for r in rows if r['verdict'] in ('survived', 'stillborn', 'stale')]
+    return {'failed': len(survived), 'rows': rows}
+
+
 def parser():
     p = argparse.ArgumentParser(prog='mpk', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     for name, fn in (('run', cmd_run), ('test', cmd_test), ('setup', cmd_setup),
-                     ('fetch', cmd_fetch), ('apply', cmd_apply)):
+                     ('fetch', cmd_fetch), ('apply', cmd_apply), ('mutate', cmd_mutate)):
         sp = sub.add_parser(name)
         sp.set_defaults(fn=fn)
         sp.add_argument('--kernel', help='pinned kernel key from kernels.json (default: the default)')
@@ -152,6 +188,11 @@ def parser():
         sp.add_argument('--build-dir', help='kunit build directory (default: in the cache)')
         sp.add_argument('--arch', default='um', help="kunit.py --arch (default: um)")
         sp.add_argument('kunit_args', nargs='*', help='passed to kunit.py after --')
+        if name == 'mutate':
+            sp.add_argument('--quick', action='store_true', help='only the CI subset')
+            sp.add_argument('--skip-slow', action='store_true',
+                            help='leave out mutants of headers that rebuild most of the kernel')
+            sp.add_argument('--only', help='comma-separated mutant ids')
     return p
 
 

@@ -15,9 +15,12 @@ SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'
                    r'general protection fault|refcount_t:')
 
 
-def build_env(cache):
+def build_env(cache, tree='/', build_dir='/'):
     """Environment for kunit.py: every compiler call goes through ccache."""
     env = dict(os.environ)
+    # Absolute paths below the common root hash as relative ones, so a cache
+    # directory that moved (or a second clone's) still hits.
+    env.setdefault('CCACHE_BASEDIR', os.path.commonpath([tree, build_dir]))
     env['PATH'] = CCACHE_WRAPPERS + os.pathsep + env.get('PATH', '')
     env.setdefault('CCACHE_DIR', os.path.join(cache, 'ccache'))
     # Trees live at different paths (cache, user's own): hash relative paths.
@@ -111,8 +114,9 @@ def judge(s, known):
     return s
 
 
-def run(tree, build_dir, cache, arch='um', extra=(), log=print):
-    """Build and run; return (summary, seconds).  kunit.py's output streams."""
+def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
+    """Build and run; return the summary.  kunit.py's output streams, or with
+    quiet goes to kunit.log in the build directory."""
     os.makedirs(build_dir, exist_ok=True)
     json_path = os.path.join(build_dir, 'mmap_prepare_kunit.json')
     if os.path.exists(json_path):
@@ -120,7 +124,10 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print):
     cmd = kunit_command(tree, build_dir, json_path, arch=arch, extra=extra)
     log('mpk: ' + ' '.join(cmd))
     t0 = time.monotonic()
-    rc = subprocess.run(cmd, cwd=tree, env=build_env(cache), check=False).returncode
+    with open(os.path.join(build_dir, 'kunit.log'), 'w', encoding='utf-8') as out:
+        rc = subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir), check=False,
+                            stdout=out if quiet else None,
+                            stderr=subprocess.STDOUT if quiet else None).returncode
     seconds = time.monotonic() - t0
     try:
         with open(json_path, encoding='utf-8') as f:

@@ -1,0 +1,135 @@
+"""Mutation testing of the kernel's compat code against the suite.
+
+A mutant is one exact text replacement in one kernel file, written in a
+catalogue (mutants-<kernel>.json).  Each is applied alone, the kernel is
+rebuilt incrementally and the suite run; the file is restored afterwards,
+also on a build failure, an exception or an interrupt.  A journal in the
+tree lets the next run restore a file if this process was killed outright.
+
+Verdicts: killed (a case that passed on the unmutated kernel now fails or
+crashes), survived, stillborn (did not build), stale (the catalogue's text
+is not found exactly once: the catalogue needs updating for this kernel).
+"""
+import json
+import os
+import signal
+import time
+
+from .errors import UserError
+
+CATALOGUE_DIR = os.path.join(os.path.dirname(__file__), 'mutants')
+JOURNAL = '.mmap_prepare_kunit.mutant'
+
+
+def load_catalogue(version):
+    """The catalogue written for this kernel's major.minor."""
+    mm = '.'.join(version.split('.')[:2])
+    path = os.path.join(CATALOGUE_DIR, f'{mm}.json')
+    if not os.path.isfile(path):
+        have = sorted(f[:-5] for f in os.listdir(CATALOGUE_DIR) if f.endswith('.json'))
+        raise UserError(f'no mutant catalogue for Linux {mm} (have: {", ".join(have)})')
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)['mutants']
+
+
+def restore_journal(tree, log=print):
+    """Put back a file a killed run left mutated."""
+    path = os.path.join(tree, JOURNAL)
+    if not os.path.exists(path):
+        return
+    with open(path, encoding='utf-8') as f:
+        j = json.load(f)
+    with open(os.path.join(tree, j['file']), 'w', encoding='utf-8') as f:
+        f.write(j['original'])
+    os.remove(path)
+    log(f'mpk: restored {j["file"]} left mutated by an interrupted run')
+
+
+class Mutation:
+    """Context manager: the mutant is in the tree only inside the block."""
+
+    def __init__(self, tree, mutant):
+        self.tree, self.m = tree, mutant
+        self.path = os.path.join(tree, mutant['file'])
+
+    def __enter__(self):
+        with open(self.path, encoding='utf-8') as f:
+            self.original = f.read()
+        n = self.original.count(self.m['old'])
+        if n != 1:
+            raise StaleMutant(f'{self.m["id"]}: text found {n} times in {self.m["file"]}')
+        with open(os.path.join(self.tree, JOURNAL), 'w', encoding='utf-8') as f:
+            json.dump({'file': self.m['file'], 'original': self.original}, f)
+        self._old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        with open(self.path, 'w', encoding='utf-8') as f:
+            f.write(self.original.replace(self.m['old'], self.m['new']))
+        return self
+
+    def __exit__(self, *exc):
+        with open(self.path, 'w', encoding='utf-8') as f:
+            f.write(self.original)
+        os.remove(os.path.join(self.tree, JOURNAL))
+        signal.signal(signal.SIGTERM, self._old_term)
+        return False
+
+
+class StaleMutant(Exception):
+    pass
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def verdict(summary, baseline_passing):
+    """killed / survived / stillborn from one mutant run's summary."""
+    if not summary['found'] and not summary['passing']:
+        return 'stillborn', []
+    newly = sorted(set(baseline_passing) - set(summary['passing']))
+    extra = [c for c in summary['failing'] if c.startswith('kernel log:')]
+    return ('killed' if newly or extra else 'survived'), newly + extra
+
+
+def run_all(tree, mutants, run_suite, log=print):
+    """Baseline, then every mutant; returns the list of result rows."""
+    restore_journal(tree, log=log)
+    base = run_suite()
+    if not base['passing']:
+        raise UserError('the unmutated kernel passes no case: fix that first')
+    rows = []
+    for m in mutants:
+        t0 = time.monotonic()
+        if m.get('equivalent'):
+            rows.append({'id': m['id'], 'verdict': 'equivalent', 'cases': [],
+                         'seconds': 0.0, 'why': m['equivalent']})
+            continue
+        try:
+            with Mutation(tree, m):
+                s = run_suite()
+            v, cases = verdict(s, base['passing'])
+        except StaleMutant as e:
+            v, cases = 'stale', [str(e)]
+        rows.append({'id': m['id'], 'verdict': v, 'cases': cases,
+                     'seconds': round(time.monotonic() - t0, 1)})
+        log(f'mpk: mutant {m["id"]}: {v} ({rows[-1]["seconds"]} s)'
+            + (f' - {len(cases)} case(s), e.g. {cases[0]}' if cases else ''))
+    return rows
+
+
+def table(rows, mutants):
+    """Markdown table of the results, with the score."""
+    by_id = {m['id']: m for m in mutants}
+    out = ['| mutant | file | what it breaks | verdict | s | first case that caught it |',
+           '|---|---|---|---|---|---|']
+    for r in rows:
+        m = by_id[r['id']]
+        first = r.get('why') or (r['cases'][0] if r['cases'] else '')
+        out.append(f'| {r["id"]} | {m["file"]} | {m["why"]} | {r["verdict"]} | '
+                   f'{r["seconds"]} | {first} |')
+    live = [r for r in rows if r['verdict'] in ('killed', 'survived')]
+    killed = sum(r['verdict'] == 'killed' for r in rows)
+    out.append('')
+    out.append(f'Score: {killed}/{len(live)} non-equivalent mutants killed; '
+               + ', '.join(f'{v} {sum(r["verdict"] == v for r in rows)}'
+                           for v in ('equivalent', 'stillborn', 'stale')))
+    return '\n'.join(out)

@@ -1,0 +1,106 @@
+"""mpk mutate: one mutant at a time, the tree always restored, honest verdicts."""
+import json
+import os
+import unittest
+
+from fakes import TempDirs, checksum, make_tree, read, write
+from mpk import mutate
+from mpk.errors import UserError
+
+MUTANT = {'id': 'm1', 'file': 'mm/util.c', 'why': 'drops a line',
+          'old': '\tdesc->pgoff = vma_start_pgoff(vma);\n', 'new': ''}
+UTIL_C = 'void f(void)\n{\n\tdesc->pgoff = vma_start_pgoff(vma);\n}\n'
+
+
+def summary(passing=(), failing=(), found=True):
+    return {'passing': list(passing), 'failing': list(failing), 'found': found}
+
+
+class MutationTest(TempDirs, unittest.TestCase):
+
+    def setUp(self):
+        self.tree = make_tree(self.tmp())
+        write(self.tree, 'mm/util.c', UTIL_C)
+
+    def test_mutant_is_present_only_inside_the_block(self):
+        before = checksum(self.tree)
+        with mutate.Mutation(self.tree, MUTANT):
+            self.assertNotIn('desc->pgoff', read(self.tree, 'mm/util.c'))
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_restored_after_a_failure_inside_the_block(self):
+        before = checksum(self.tree)
+        with self.assertRaises(KeyboardInterrupt):
+            with mutate.Mutation(self.tree, MUTANT):
+                raise KeyboardInterrupt
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_stale_text_touches_nothing(self):
+        before = checksum(self.tree)
+        stale = dict(MUTANT, old='not in the file')
+        with self.assertRaises(mutate.StaleMutant):
+            with mutate.Mutation(self.tree, stale):
+                pass
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_journal_restores_after_a_kill(self):
+        before = checksum(self.tree)
+        m = mutate.Mutation(self.tree, MUTANT).__enter__()   # then "killed"
+        del m
+        self.assertNotEqual(checksum(self.tree), before)
+        mutate.restore_journal(self.tree, log=lambda msg: None)
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_run_all_restores_and_reports_every_verdict(self):
+        results = iter([summary(['a', 'b']),            # baseline
+                        summary(['a'], ['b']),          # m1: killed
+                        summary(['a', 'b'])])           # m2: survived
+        mutants = [MUTANT, dict(MUTANT, id='m2'), dict(MUTANT, id='m3', old='gone'),
+                   dict(MUTANT, id='m4', equivalent='same code')]
+        before = checksum(self.tree)
+        rows = mutate.run_all(self.tree, mutants, lambda: next(results), log=lambda m: None)
+        self.assertEqual([r['verdict'] for r in rows],
+                         ['killed', 'survived', 'stale', 'equivalent'])
+        self.assertEqual(rows[0]['cases'], ['b'])
+        self.assertEqual(checksum(self.tree), before)
+        table = mutate.table(rows, mutants)
+        self.assertIn('Score: 1/2 non-equivalent mutants killed', table)
+
+    def test_baseline_that_passes_nothing_is_refused(self):
+        with self.assertRaises(UserError):
+            mutate.run_all(self.tree, [MUTANT], lambda: summary(), log=lambda m: None)
+
+
+class VerdictTest(unittest.TestCase):
+
+    def test_build_failure_is_stillborn(self):
+        self.assertEqual(mutate.verdict(summary(found=False), ['a'])[0], 'stillborn')
+
+    def test_kernel_log_splat_kills(self):
+        v, cases = mutate.verdict(summary(['a'], ['kernel log: WARNING: x']), ['a'])
+        self.assertEqual(v, 'killed')
+
+    def test_failures_already_red_on_baseline_do_not_kill(self):
+        self.assertEqual(mutate.verdict(summary(['a'], ['known']), ['a'])[0], 'survived')
+
+
+class CatalogueTest(unittest.TestCase):
+
+    def test_default_kernel_catalogue_is_well_formed(self):
+        mutants = mutate.load_catalogue('7.3.4')
+        ids = [m['id'] for m in mutants]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertGreaterEqual(len(mutants), 25)
+        self.assertEqual(sum(bool(m.get('quick')) for m in mutants), 3)
+        for m in mutants:
+            self.assertTrue(m['why'] and m['old'] and m['old'] != m['new'], m['id'])
+            self.assertTrue(os.path.normpath(m['file']) == m['file'] and
+                            not m['file'].startswith('/'), m['id'])
+
+    def test_unknown_kernel_has_no_catalogue(self):
+        with self.assertRaises(UserError):
+            mutate.load_catalogue('5.10.1')
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -91,6 +91,7 @@ enum mp_change {
 	MP_INSTALLS_MAPPED	= BIT(17),
 	MP_MAPPED_SETS_PRIVATE	= BIT(18),
 	MP_MAPPED_FAILS		= BIT(19),
+	MP_ACTION_BAD_OVERRIDE	= BIT(20),	/* error_override not an errno */
 };
 
 #define MP_ANY_REMAP	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS)
@@ -139,6 +140,9 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	{ "action_complete_fails", MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE, -EINVAL },
 	{ "action_complete_fails_with_error_override", MP_MAPS_KERNEL_PAGES |
 	  MP_ACTION_SLAB_PAGE | MP_ACTION_OVERRIDES, MP_OVERRIDE_ERROR },
+	/* The kernel WARNs about such a hook (suppressed, so the log stays clean). */
+	{ "action_with_invalid_error_override_refused", MP_REMAPS_PFNS |
+	  MP_ACTION_BAD_OVERRIDE, -EINVAL },
 	{ "remap_hidden_from_rmap_until_complete", MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP },
 	{ "vm_ops_mapped_called_once", MP_INSTALLS_MAPPED },
 	{ "vm_ops_mapped_sets_private_data", MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE |
@@ -287,6 +291,8 @@ static void mp_request_action(struct mp_ctx *ctx, struct vm_area_desc *desc,
 		mmap_action_map_kernel_pages(desc, start, pages, MP_PAGES);
 	if (changes & MP_ACTION_OVERRIDES)
 		desc->action.error_override = MP_OVERRIDE_ERROR;
+	if (changes & MP_ACTION_BAD_OVERRIDE)
+		desc->action.error_override = 1;
 	if (changes & MP_HIDES_FROM_RMAP)
 		desc->action.hide_from_rmap_until_complete = true;
 }
@@ -419,7 +425,15 @@ static void mp_do_map(struct kunit *test, struct mp_map *map)
 	struct vm_area_struct *vma;
 
 	ctx->cur = map;
-	map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+	if (map->behaviour->changes & MP_ACTION_BAD_OVERRIDE) {
+		/* WARN_ON_ONCE(): only the first route to get there warns. */
+		kunit_warning_suppress(test) {
+			map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+			KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+		}
+	} else {
+		map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+	}
 	if (IS_ERR_VALUE(map->addr))
 		return;
 	mmap_read_lock(current->mm);
@@ -540,7 +554,8 @@ static void mp_expect_data(struct kunit *test, struct mp_map *map)
 static void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsigned long addr)
 {
 	unsigned int changes = map->behaviour->changes;
-	bool action_failed = changes & (MP_ACTION_OUT_OF_RANGE | MP_ACTION_SLAB_PAGE);
+	bool action_failed = changes & (MP_ACTION_OUT_OF_RANGE | MP_ACTION_SLAB_PAGE |
+					MP_ACTION_BAD_OVERRIDE);
 
 	if (!(changes & MP_INSTALLS_MAPPED) || action_failed || (changes & MP_FAILS)) {
 		KUNIT_EXPECT_EQ(test, map->mapped_calls, 0);

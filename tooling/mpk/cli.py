@@ -159,7 +159,8 @@ def cmd_mutate(args):
 
     def run_suite():
         return runner.run(tree, build, cache_dir(), arch=args.arch,
-                          extra=args.kunit_args, log=lambda m: None, quiet=True)
+                          extra=['--timeout=120', *args.kunit_args], log=lambda m: None,
+                          quiet=True)
 
     t0 = time.monotonic()
     rows = mutate.run_all(tree, mutants, run_suite, log=log)

@@ -31,30 +31,6 @@
 #include <linux/pgtable.h>
 #include <linux/uaccess.h>
 
-/*
- * Kernel API adapter: everything that differs between kernel versions is
- * wrapped here, and nowhere else.
- */
-
-/* VMA flags as the legacy vm_flags_t word, whatever the descriptor holds. */
-static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
-{
-	return vma_flags_to_legacy(desc->vma_flags);
-}
-
-static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
-{
-	desc->vma_flags = legacy_to_vma_flags(flags);
-}
-
-/* The exported entry point a stacking .mmap() handler calls directly. */
-static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return compat_vma_mmap(file, vma);
-}
-
-/* End of the kernel API adapter. */
-
 #define MP_PAGES		4
 #define MP_LEN			(MP_PAGES * PAGE_SIZE)
 #define MP_PGOFF		2		/* mmap() offset, in pages */
@@ -96,6 +72,17 @@ enum mp_change {
 
 #define MP_ANY_REMAP	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS)
 #define MP_ANY_ACTION	(MP_ANY_REMAP | MP_MAPS_KERNEL_PAGES)
+
+/*
+ * Everything that differs between kernel versions lives in this header, and
+ * nowhere else (backports replace it as a whole).
+ */
+#include "mmap_prepare_kunit_api.h"
+
+#define MP_NO_ACTIONS		"mmap actions and vm_ops->mapped() arrived in 7.1"
+#define MP_NO_ANON_HOOK		"a hook can make a VMA anonymous since 7.2"
+#define MP_NO_OVERRIDE_CHECK	"error_override, checked by the kernel, arrived in 7.2"
+#define MP_NO_SUPPRESS		"kunit_warning_suppress(), to keep the WARN out of the log, is 7.2+"
 
 struct mp_behaviour {
 	const char *name;
@@ -211,7 +198,7 @@ static struct mp_ctx *mp_ctx(void)
 	return test ? test->priv : NULL;
 }
 
-static void mp_snapshot(const struct vm_area_struct *vma, struct mp_vma *s)
+static void mp_snapshot(struct vm_area_struct *vma, struct mp_vma *s)
 {
 	s->flags = vma->vm_flags & ~VM_SOFTDIRTY;
 	s->pgoff = vma->vm_pgoff;
@@ -239,7 +226,7 @@ static const struct vm_operations_struct mp_fault_vm_ops = {
 	.fault = mp_fault,
 };
 
-static int mp_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+static int __maybe_unused mp_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
 		     const struct file *file, void **vm_private_data)
 {
 	struct mp_ctx *ctx = mp_ctx();
@@ -256,7 +243,7 @@ static int mp_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
 }
 
 static const struct vm_operations_struct mp_mapped_vm_ops = {
-	.mapped = mp_mapped,
+	MP_MAPPED_HOOK(mp_mapped),
 };
 
 /* A protection that differs from @prot in a way the architecture keeps. */
@@ -267,34 +254,6 @@ static pgprot_t mp_other_prot(pgprot_t prot)
 	if (pgprot_val(nc) != pgprot_val(prot))
 		return nc;
 	return vm_get_page_prot(VM_NONE);
-}
-
-/* Ask for the follow-up work the behaviour names, over the test pages. */
-static void mp_request_action(struct mp_ctx *ctx, struct vm_area_desc *desc,
-			      unsigned int changes)
-{
-	unsigned long pfn = page_to_pfn(ctx->pages[0]);
-	struct page **pages = (changes & MP_ACTION_SLAB_PAGE) ? ctx->slab_pages : ctx->pages;
-	unsigned long start = desc->start;
-
-	if (changes & MP_ACTION_OUT_OF_RANGE)
-		start += PAGE_SIZE;	/* the last page would lie past the end */
-	if (changes & MP_REMAPS_PFNS)
-		mmap_action_remap_full(desc, pfn);
-	if (changes & MP_IO_REMAPS_PFNS)
-		mmap_action_ioremap_full(desc, pfn);
-	/* The action maps from desc->pgoff pages into the physical range. */
-	if (changes & MP_SIMPLE_IO_REMAPS)
-		mmap_action_simple_ioremap(desc, PFN_PHYS(pfn - desc->pgoff),
-					   (desc->pgoff + MP_PAGES) * PAGE_SIZE);
-	if (changes & MP_MAPS_KERNEL_PAGES)
-		mmap_action_map_kernel_pages(desc, start, pages, MP_PAGES);
-	if (changes & MP_ACTION_OVERRIDES)
-		desc->action.error_override = MP_OVERRIDE_ERROR;
-	if (changes & MP_ACTION_BAD_OVERRIDE)
-		desc->action.error_override = 1;
-	if (changes & MP_HIDES_FROM_RMAP)
-		desc->action.hide_from_rmap_until_complete = true;
 }
 
 static int mp_mmap_prepare(struct vm_area_desc *desc)
@@ -311,9 +270,8 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 		mp_desc_set_flags(desc, mp_desc_flags(desc) & ~MP_CLEAR_FLAGS);
 	if (changes & MP_CHANGES_PGOFF)
 		desc->pgoff += MP_PGOFF_SHIFT;
-	/* The mapping takes over the reference, as shmem_zero_setup_desc(). */
 	if (changes & MP_REPLACES_VM_FILE)
-		desc->vm_file = get_file(ctx->replacement);
+		desc->vm_file = mp_new_vm_file(ctx->replacement);
 	if (changes & MP_INSTALLS_VM_OPS)
 		desc->vm_ops = &mp_fault_vm_ops;
 	if (changes & MP_SETS_PRIVATE_DATA)
@@ -321,10 +279,10 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_CHANGES_PAGE_PROT)
 		desc->page_prot = mp_other_prot(desc->page_prot);
 	if (changes & MP_CLEARS_VM_OPS)
-		vma_desc_set_anonymous(desc);
+		desc->vm_ops = NULL;
 	if (changes & MP_INSTALLS_MAPPED)
 		desc->vm_ops = &mp_mapped_vm_ops;
-	mp_request_action(ctx, desc, changes);
+	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
 	map->left = *desc;
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
@@ -366,14 +324,8 @@ static int mp_compat_vma_mmap_mmap(struct file *file, struct vm_area_struct *vma
 static int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mp_ctx *ctx = file->private_data;
-	struct vm_area_desc desc;
-	int ret;
 
-	compat_set_desc_from_vma(&desc, file, vma);
-	ret = ctx->inner->f_op->mmap_prepare(&desc);
-	if (!ret)
-		ret = __compat_vma_mmap(&desc, vma);
-	return mp_outer_done(vma, ret);
+	return mp_outer_done(vma, mp_compat_split(ctx->inner->f_op, file, vma));
 }
 
 static const struct file_operations mp_inner_fops = {
@@ -482,9 +434,12 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 	KUNIT_EXPECT_EQ_MSG(test, flags & must, must, "flags %#lx", (unsigned long)flags);
 	KUNIT_EXPECT_EQ_MSG(test, flags & never, 0, "flags %#lx", (unsigned long)flags);
 	KUNIT_EXPECT_EQ(test, pgprot_val(d->page_prot), pgprot_val(vm_get_page_prot(flags)));
-	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
+	if (MP_DESC_HAS_VM_OPS)
+		KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
+	else
+		KUNIT_EXPECT_NULL(test, d->vm_ops);
 	KUNIT_EXPECT_NULL(test, d->private_data);
-	KUNIT_EXPECT_EQ(test, d->action.type, MMAP_NOTHING);
+	KUNIT_EXPECT_TRUE(test, mp_desc_action_is_nothing(d));
 }
 
 /* Flags the kernel adds when it prepares the action the hook asked for. */
@@ -512,9 +467,15 @@ static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, left->vm_file, "%s: vm_file", which);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, private_data,
 				"%s: private_data", which);
+	if (!left->vm_ops && !MP_DESC_HAS_VM_OPS) {
+		/* No vm_ops from the hook: the VMA keeps its dummy ones. */
+		KUNIT_EXPECT_NOT_NULL_MSG(test, v->vm_ops, "%s: vm_ops", which);
+		KUNIT_EXPECT_FALSE_MSG(test, v->anonymous, "%s: anonymous", which);
+		return;
+	}
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
 }
 
@@ -669,6 +630,13 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 	struct mp_ctx *ctx = test->priv;
 	struct mp_map *native, *via;
 
+	if (!MP_HAVE_ACTIONS && (b->changes & (MP_ANY_ACTION | MP_INSTALLS_MAPPED)))
+		kunit_skip(test, MP_NO_ACTIONS);
+	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
+		kunit_skip(test, MP_NO_ANON_HOOK);
+	if (!MP_HAVE_OVERRIDE_CHECK && (b->changes & MP_ACTION_BAD_OVERRIDE))
+		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
+
 	native = kunit_kzalloc(test, sizeof(*native), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, native);
 	native->route = MP_NATIVE;
@@ -753,6 +721,9 @@ static void can_mmap_file_rejects_both_hooks(struct kunit *test)
 	struct file *file = mp_file(test, &mp_both_hooks_fops);
 	unsigned long addr = 0;
 	bool ok = true;
+
+	if (!MP_HAVE_WARN_SUPPRESS)
+		kunit_skip(test, MP_NO_SUPPRESS);
 
 	/*
 	 * The kernel WARNs about such a driver, once per call site of the

@@ -21,6 +21,7 @@ from .errors import UserError
 # default build directory's .kunitconfig, which a bare `kunit.py run` reads.
 NEW_FILES = {
     'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
+    'mm/tests/mmap_prepare_kunit_api.h': 'mm/tests/mmap_prepare_kunit_api.h',
     'mm/tests/.kunitconfig': 'mm/tests/.kunitconfig',
     '.kunitconfig': '.kunitconfig',
 }
@@ -34,6 +35,8 @@ ADDITIONS = {
 OUR_WORDS = re.compile(r'MMAP_PREPARE_KUNIT_TEST|mmap_prepare_kunit')
 KUNIT_DEFAULT_CONFIG = 'tools/testing/kunit/configs/default.config'
 STAMP = '.mmap_prepare_kunit.stamp'
+# backports/<major.minor>/<path> replaces <path> on that kernel.
+BACKPORTS = 'backports'
 COMPAT_LAYER = re.compile(r'\bcompat_vma_mmap(_prepare)?\s*\(')
 
 
@@ -86,7 +89,14 @@ def _git_head_text(tree, rel):
     return r.stdout if r.returncode == 0 else None
 
 
-def plan(repo, tree):
+def source(repo, rel, version):
+    """The overlay file for rel on this kernel: a backport if there is one."""
+    major_minor = '.'.join(version.split('.')[:2])
+    backport = os.path.join(repo, BACKPORTS, major_minor, rel)
+    return backport if os.path.isfile(backport) else os.path.join(repo, rel)
+
+
+def plan(repo, tree, version):
     """Work out every write needed; raise UserError on any conflict.
 
     Returns (writes, stamp): writes maps tree-relative paths to new contents.
@@ -96,7 +106,7 @@ def plan(repo, tree):
     targets = [*NEW_FILES.items(), BARE_RUN_KUNITCONFIG]
     default_cfg = _read(os.path.join(tree, KUNIT_DEFAULT_CONFIG))
     for src, dst in targets:
-        ours = _read(os.path.join(repo, src))
+        ours = _read(source(repo, src, version))
         have = _read(os.path.join(tree, dst))
         replaceable = (have is None or have == ours or
                        _sha(have) == stamp.get(dst) or
@@ -134,7 +144,7 @@ def plan(repo, tree):
 def apply(repo, tree, log=print):
     """Install the overlay into tree; return the list of paths written."""
     version = check_tree(tree)
-    writes, stamp = plan(repo, tree)
+    writes, stamp = plan(repo, tree, version)
     for rel, text in sorted(writes.items()):
         path = os.path.join(tree, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -69,6 +69,14 @@ class ApplyTest(TempDirs, unittest.TestCase):
         git(tree, 'commit', '-q', '-m', 'add the suite')
         self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None), [])
 
+    def test_backport_header_replaces_the_api_header_on_older_kernels(self):
+        for version, expect in (((6, 18, 15), 'backports/6.18/'), ((7, 1, 13), 'backports/7.1/'),
+                                ((7, 2, 13), ''), ((7, 3, 4), '')):
+            tree = make_tree(self.tmp(), version=version)
+            overlay.apply(REPO, tree, log=lambda m: None)
+            rel = 'mm/tests/mmap_prepare_kunit_api.h'
+            self.assertEqual(read(tree, rel), read(REPO, expect + rel), version)
+
     def test_kunitconfigs_agree(self):
         self.assertEqual(read(REPO, '.kunitconfig'), read(REPO, 'mm/tests/.kunitconfig'))
 

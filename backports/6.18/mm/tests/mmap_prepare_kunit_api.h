@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel API of the mmap_prepare compat layer, as mmap_prepare_kunit.c
+ * uses it: the Linux 6.18 backport. mpk apply installs it instead of the
+ * suite's own header when the tree is 6.18 (compat_vma_mmap_prepare(),
+ * vm_flags_t descriptors, no mmap actions).
+ *
+ * Included once, by mmap_prepare_kunit.c, after its own definitions.
+ */
+#ifndef _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
+#define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
+
+/* What this kernel offers; a case whose feature is missing is skipped. */
+#define MP_HAVE_ACTIONS		false	/* mmap actions and vm_ops->mapped() */
+#define MP_DESC_HAS_VM_OPS	false	/* desc->vm_ops pre-filled, may be cleared */
+#define MP_HAVE_OVERRIDE_CHECK	false	/* error_override, checked by the kernel */
+#define MP_HAVE_WARN_SUPPRESS	false	/* kunit_warning_suppress() */
+
+/* Never entered: the cases that would need it are skipped first. */
+#define kunit_warning_suppress(test)		for ((void)(test); false; )
+#define KUNIT_SUPPRESSED_WARNING_COUNT()	0
+
+static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
+{
+	return desc->vm_flags;
+}
+
+static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
+{
+	desc->vm_flags = flags;
+}
+
+/* The mapping takes its own reference on a hook's new vm_file. */
+static struct file *mp_new_vm_file(struct file *file)
+{
+	return file;
+}
+
+static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return compat_vma_mmap_prepare(file, vma);
+}
+
+/* uio/hv: a hook of the driver's choice applied to the VMA. */
+static int mp_compat_split(const struct file_operations *f_op, struct file *file,
+			   struct vm_area_struct *vma)
+{
+	return __compat_vma_mmap_prepare(f_op, file, vma);
+}
+
+static bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
+{
+	return true;
+}
+
+static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
+			      struct page **pages, struct page **slab_pages)
+{
+}
+
+#define MP_MAPPED_HOOK(fn)
+
+#endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

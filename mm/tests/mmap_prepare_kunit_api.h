@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel API of the mmap_prepare compat layer, as mmap_prepare_kunit.c
+ * uses it: Linux 7.2 and later. This is the one place that knows the API;
+ * backports of the suite to older kernels replace this header as a whole.
+ *
+ * Included once, by mmap_prepare_kunit.c, after its own definitions.
+ */
+#ifndef _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
+#define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
+
+/* What this kernel offers; a case whose feature is missing is skipped. */
+#define MP_HAVE_ACTIONS		true	/* mmap actions and vm_ops->mapped() */
+#define MP_DESC_HAS_VM_OPS	true	/* desc->vm_ops pre-filled, may be cleared */
+#define MP_HAVE_OVERRIDE_CHECK	true	/* error_override, checked by the kernel */
+#define MP_HAVE_WARN_SUPPRESS	true	/* kunit_warning_suppress() */
+
+static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
+{
+	return vma_flags_to_legacy(desc->vma_flags);
+}
+
+static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
+{
+	desc->vma_flags = legacy_to_vma_flags(flags);
+}
+
+/* A hook's new vm_file comes with a reference the mapping takes over. */
+static struct file *mp_new_vm_file(struct file *file)
+{
+	return get_file(file);
+}
+
+static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return compat_vma_mmap(file, vma);
+}
+
+/* uio/hv: descriptor from the VMA, a hook of the driver's choice, write-back. */
+static int mp_compat_split(const struct file_operations *f_op, struct file *file,
+			   struct vm_area_struct *vma)
+{
+	struct vm_area_desc desc;
+	int ret;
+
+	compat_set_desc_from_vma(&desc, file, vma);
+	ret = f_op->mmap_prepare(&desc);
+	if (!ret)
+		ret = __compat_vma_mmap(&desc, vma);
+	return ret;
+}
+
+static bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
+{
+	return desc->action.type == MMAP_NOTHING;
+}
+
+/* Ask for the follow-up work the behaviour names, over the test pages. */
+static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
+			      struct page **pages, struct page **slab_pages)
+{
+	unsigned long pfn = page_to_pfn(pages[0]);
+	unsigned long start = desc->start;
+
+	if (changes & MP_ACTION_OUT_OF_RANGE)
+		start += PAGE_SIZE;	/* the last page would lie past the end */
+	if (changes & MP_REMAPS_PFNS)
+		mmap_action_remap_full(desc, pfn);
+	if (changes & MP_IO_REMAPS_PFNS)
+		mmap_action_ioremap_full(desc, pfn);
+	/* The action maps from desc->pgoff pages into the physical range. */
+	if (changes & MP_SIMPLE_IO_REMAPS)
+		mmap_action_simple_ioremap(desc, PFN_PHYS(pfn - desc->pgoff),
+					   (desc->pgoff + MP_PAGES) * PAGE_SIZE);
+	if (changes & MP_MAPS_KERNEL_PAGES)
+		mmap_action_map_kernel_pages(desc, start, (changes & MP_ACTION_SLAB_PAGE) ?
+					     slab_pages : pages, MP_PAGES);
+	if (changes & MP_ACTION_OVERRIDES)
+		desc->action.error_override = MP_OVERRIDE_ERROR;
+	if (changes & MP_ACTION_BAD_OVERRIDE)
+		desc->action.error_override = 1;
+	if (changes & MP_HIDES_FROM_RMAP)
+		desc->action.hide_from_rmap_until_complete = true;
+}
+
+#define MP_MAPPED_HOOK(fn)	.mapped = (fn)
+
+#endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

@@ -26,9 +26,14 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/nsproxy.h>
 #include <linux/pgtable.h>
+#include <linux/shm.h>
+#include <linux/shmem_fs.h>
+#include <linux/syscalls.h>
 #include <linux/uaccess.h>
 
 #define MP_PAGES		4
@@ -226,8 +231,9 @@ static const struct vm_operations_struct mp_fault_vm_ops = {
 	.fault = mp_fault,
 };
 
-static int __maybe_unused mp_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
-		     const struct file *file, void **vm_private_data)
+static int __maybe_unused mp_mapped(unsigned long start, unsigned long end,
+				    pgoff_t pgoff, const struct file *file,
+				    void **vm_private_data)
 {
 	struct mp_ctx *ctx = mp_ctx();
 	struct mp_map *map = ctx->cur;
@@ -243,7 +249,7 @@ static int __maybe_unused mp_mapped(unsigned long start, unsigned long end, pgof
 }
 
 static const struct vm_operations_struct mp_mapped_vm_ops = {
-	MP_MAPPED_HOOK(mp_mapped),
+	MP_MAPPED_HOOK(mp_mapped)
 };
 
 /* A protection that differs from @prot in a way the architecture keeps. */
@@ -263,7 +269,7 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	unsigned int changes = map->behaviour->changes;
 
 	map->hook_calls++;
-	map->seen = *desc;
+	memcpy(&map->seen, desc, sizeof(*desc));
 	if (changes & MP_SETS_FLAGS)
 		mp_desc_set_flags(desc, mp_desc_flags(desc) | MP_SET_FLAGS);
 	if (changes & MP_CLEARS_FLAGS)
@@ -283,7 +289,7 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_INSTALLS_MAPPED)
 		desc->vm_ops = &mp_mapped_vm_ops;
 	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
-	map->left = *desc;
+	memcpy(&map->left, desc, sizeof(*desc));
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
 
@@ -748,6 +754,106 @@ static void can_mmap_file_rejects_no_hook(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (long)mp_vm_mmap(file, false), (long)-ENODEV);
 }
 
+/*
+ * SysV shm, the compat layer's busiest user: shm_mmap() calls vfs_mmap() on
+ * the shmem file, whose .mmap_prepare() then runs through compat_vma_mmap().
+ * The kernel's own shm code is not exported, so this needs the suite built in.
+ */
+#if IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST) && IS_ENABLED(CONFIG_SYSVIPC)
+struct mp_rmid_forced {
+	struct ipc_namespace *ns;
+	int old;
+};
+
+static void mp_restore_rmid_forced(void *data)
+{
+	struct mp_rmid_forced *r = data;
+
+	r->ns->shm_rmid_forced = r->old;
+}
+
+/* The last detach then destroys the segment: no IPC_RMID needed. */
+static void mp_force_shm_rmid(struct kunit *test)
+{
+	struct mp_rmid_forced *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->ns = current->nsproxy->ipc_ns;
+	r->old = r->ns->shm_rmid_forced;
+	r->ns->shm_rmid_forced = 1;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_restore_rmid_forced, r));
+}
+
+static struct file *mp_shm_vma_file(struct kunit *test, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+	vm_flags_t must = VM_READ | VM_WRITE | VM_SHARED | VM_MAYSHARE;
+
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, addr);
+	if (vma && vma->vm_start == addr && vma->vm_file) {
+		file = get_file(vma->vm_file);
+		KUNIT_EXPECT_EQ(test, vma->vm_end - vma->vm_start, MP_LEN);
+		KUNIT_EXPECT_EQ(test, vma->vm_flags & must, must);
+		KUNIT_EXPECT_EQ(test, vma->vm_pgoff, 0);
+		/* shm's vm_ops, which count attaches and wrap shmem's fault. */
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->open);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->close);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->fault);
+		KUNIT_EXPECT_FALSE(test, vma_is_anonymous(vma));
+		/* The shm file maps shmem's pages. */
+		KUNIT_EXPECT_TRUE(test, shmem_mapping(vma->vm_file->f_mapping));
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no shm VMA at %#lx", addr);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
+{
+	unsigned long addr[2], junk;
+	struct file *file[2];
+	u8 buf[64], got[64];
+	long count[2];
+	int id, i;
+
+	mp_force_shm_rmid(test);
+	id = ksys_shmget(IPC_PRIVATE, MP_LEN, IPC_CREAT | 0600);
+	KUNIT_ASSERT_GE(test, id, 0);
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_EQ(test, do_shmat(id, NULL, 0, &addr[i], SHMLBA), 0);
+		file[i] = mp_shm_vma_file(test, addr[i]);
+		count[i] = file_count(file[i]);
+	}
+	KUNIT_EXPECT_NE(test, addr[0], addr[1]);
+	KUNIT_EXPECT_PTR_EQ(test, file[0]->f_mapping, file[1]->f_mapping);
+
+	memset(buf, MP_PATTERN, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr[0] + PAGE_SIZE, buf,
+					   sizeof(buf)), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(got, (void __user *)addr[1] + PAGE_SIZE,
+					     sizeof(got)), 0);
+	KUNIT_EXPECT_MEMEQ(test, got, buf, sizeof(buf));
+
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, ksys_shmdt((char __user *)addr[i]), 0);
+		/* Only the reference this test took is left. */
+		KUNIT_EXPECT_EQ(test, file_count(file[i]), count[i] - 1);
+		KUNIT_EXPECT_EQ(test, file_count(file[i]), 1);
+	}
+	/* The last detach destroyed the segment. */
+	KUNIT_EXPECT_EQ(test, do_shmat(id, NULL, 0, &junk, SHMLBA), -EINVAL);
+}
+#else
+static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_SYSVIPC and the suite built in (=y): shm is not exported");
+}
+#endif
+
 static int mmap_prepare_compat_init(struct kunit *test)
 {
 	struct mp_ctx *ctx;
@@ -792,6 +898,7 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),
+	KUNIT_CASE(sysv_shm_attach_twice_shares_pages),
 	{}
 };
 

@@ -83,6 +83,7 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 		desc->action.hide_from_rmap_until_complete = true;
 }
 
-#define MP_MAPPED_HOOK(fn)	.mapped = (fn)
+/* The vm_operations_struct member, if the kernel has it. */
+#define MP_MAPPED_HOOK(fn)	.mapped = (fn),
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

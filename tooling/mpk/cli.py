@@ -6,11 +6,13 @@
   mpk fetch   [--kernel 7.3]                     print the cached tree path
   mpk apply   [--kernel-src PATH]                install the overlay only
   mpk mutate  [--quick] [--skip-slow] [--only ID,...]  mutation testing
+  mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
 """
 import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -121,6 +123,19 @@ def cmd_test(args):
     if s['known']:
         print(f'mpk: {len(s["known"])} case(s) red for known kernel bugs, listed above',
               flush=True)
+    # The quick mutants: each must be killed by the suite (baseline: the run above).
+    tree, label = resolve_tree(args)
+    version = overlay.kernel_version(tree)
+    args.quick, args.skip_slow, args.only = True, False, None
+    try:
+        mutants = mutants_for(version, args)
+    except UserError as e:
+        log(f'mpk: quick mutants not run: {e}')
+        mutants = []
+    rows = run_mutants(args, tree, label, mutants, base=s) if mutants else []
+    killed = sum(r['verdict'] == 'killed' for r in rows)
+    passed += killed
+    failed += len(rows) - killed
     print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
     return {'failed': failed}
 
@@ -142,11 +157,7 @@ def cmd_apply(args):
     return {'failed': 0}
 
 
-def cmd_mutate(args):
-    setup()
-    tree, label = resolve_tree(args)
-    overlay.apply(REPO, tree, log=log)
-    version = overlay.kernel_version(tree)
+def mutants_for(version, args):
     mutants = mutate.load_catalogue(version)
     if args.quick:
         mutants = [m for m in mutants if m.get('quick')]
@@ -155,6 +166,11 @@ def cmd_mutate(args):
     if args.only:
         wanted = args.only.split(',')
         mutants = [m for m in mutants if m['id'] in wanted]
+    return mutants
+
+
+def run_mutants(args, tree, label, mutants, base=None):
+    """Run mutants on tree; print the table; return the result rows."""
     build = build_dir_for(args, label)
 
     def run_suite():
@@ -162,8 +178,9 @@ def cmd_mutate(args):
                           extra=['--timeout=120', *args.kunit_args], log=lambda m: None,
                           quiet=True)
 
+    version = overlay.kernel_version(tree)
     t0 = time.monotonic()
-    rows = mutate.run_all(tree, mutants, run_suite, log=log)
+    rows = mutate.run_all(tree, mutants, run_suite, log=log, base=base)
     results = os.path.join(cache_dir(), 'results')
     os.makedirs(results, exist_ok=True)
     path = os.path.join(results, f'mutate-{version}-{time.strftime("%Y%m%dT%H%M%S")}.json')
@@ -172,8 +189,68 @@ def cmd_mutate(args):
     print(mutate.table(rows, mutants))
     print(f'mpk: {len(rows)} mutant(s) on Linux {version} in '
           f'{round(time.monotonic() - t0)} s; results in {path}')
+    return rows
+
+
+def cmd_mutate(args):
+    setup()
+    tree, label = resolve_tree(args)
+    overlay.apply(REPO, tree, log=log)
+    rows = run_mutants(args, tree, label, mutants_for(overlay.kernel_version(tree), args))
     survived = [r for r in rows if r['verdict'] in ('survived', 'stillborn', 'stale')]
     return {'failed': len(survived), 'rows': rows}
+
+
+def cmd_matrix(args):
+    setup()
+    default, kernels = debian.load_kernels()
+    keys = args.kernels.split(',') if args.kernels else sorted(
+        kernels, key=lambda k: tuple(int(x) for x in k.split('.')))
+    stamp = time.strftime('%Y%m%dT%H%M%S')
+    results = os.path.join(cache_dir(), 'results', f'matrix-{stamp}')
+    os.makedirs(results, exist_ok=True)
+    rows = []
+    for key in keys:
+        args.kernel = key
+        try:
+            tree, label = resolve_tree(args)
+            overlay.apply(REPO, tree, log=log)
+        except UserError as e:
+            rows.append({'kernel': key, 'error': str(e)})
+            log(f'mpk: {key}: {e}')
+            continue
+        version = overlay.kernel_version(tree)
+        build = build_dir_for(args, label)
+        s = runner.judge(runner.run(tree, build, cache_dir(), arch=args.arch,
+                                    extra=args.kunit_args, log=log, quiet=True),
+                         runner.load_known(version))
+        for name in ('mmap_prepare_kunit.json', 'kunit.log'):
+            if os.path.exists(os.path.join(build, name)):
+                shutil.copy(os.path.join(build, name), os.path.join(
+                    results, f'linux-{version}.{name.rsplit(".", 1)[1]}'))
+        rows.append({'kernel': version, **{k: s[k] for k in (
+            'passed', 'failed', 'skipped', 'known', 'failing', 'fixed', 'seconds')}})
+        log(f'mpk: Linux {version}: {s["passed"]} passed, {s["failed"]} failed, '
+            f'{s["skipped"]} skipped, {len(s["known"])} known kernel bugs, {s["seconds"]} s')
+    with open(os.path.join(results, 'matrix.json'), 'w', encoding='utf-8') as f:
+        json.dump(rows, f, indent=1)
+    print(matrix_table(rows))
+    print(f'mpk: results in {results}')
+    return {'failed': sum(r.get('failed', 1) for r in rows)}
+
+
+def matrix_table(rows):
+    out = ['| kernel | passed | failed | skipped | red for known kernel bugs | '
+           'failing cases | wall s |', '|---|---|---|---|---|---|---|']
+    for r in rows:
+        if 'error' in r:
+            out.append(f'| {r["kernel"]} | - | - | - | - | {r["error"]} | - |')
+            continue
+        known = sorted({runner.load_known(r['kernel'])[c]['id'] for c in r['known']})
+        out.append(f'| {r["kernel"]} | {r["passed"]} | {r["failed"]} | {r["skipped"]} | '
+                   f'{len(r["known"])} ({", ".join(known) or "-"}) | '
+                   f'{"<br>".join(r["failing"]) or "-"} | {r["seconds"]} |')
+    return '\n'.join(out)
 
 
 def parser():
@@ -181,7 +258,8 @@ def parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     for name, fn in (('run', cmd_run), ('test', cmd_test), ('setup', cmd_setup),
-                     ('fetch', cmd_fetch), ('apply', cmd_apply), ('mutate', cmd_mutate)):
+                     ('fetch', cmd_fetch), ('apply', cmd_apply), ('mutate', cmd_mutate),
+                     ('matrix', cmd_matrix)):
         sp = sub.add_parser(name)
         sp.set_defaults(fn=fn)
         sp.add_argument('--kernel', help='pinned kernel key from kernels.json (default: the default)')
@@ -194,6 +272,8 @@ def parser():
             sp.add_argument('--skip-slow', action='store_true',
                             help='leave out mutants of headers that rebuild most of the kernel')
             sp.add_argument('--only', help='comma-separated mutant ids')
+        if name == 'matrix':
+            sp.add_argument('--kernels', help='comma-separated keys of kernels.json')
     return p
 
 

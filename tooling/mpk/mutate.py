@@ -81,19 +81,21 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def verdict(summary, baseline_passing):
+def verdict(summary, baseline_passing, baseline_signatures=()):
     """killed / survived / stillborn from one mutant run's summary."""
     if not summary['found'] and not summary['passing']:
         return 'stillborn', []
     newly = sorted(set(baseline_passing) - set(summary['passing']))
     extra = [c for c in summary['failing'] if c.startswith('kernel log:')]
-    return ('killed' if newly or extra else 'survived'), newly + extra
+    changed = sorted(set(summary.get('signatures', ())) - set(baseline_signatures))
+    changed = [f'a red case fails anew: {sig}' for sig in changed]
+    return ('killed' if newly or extra or changed else 'survived'), newly + extra + changed
 
 
-def run_all(tree, mutants, run_suite, log=print):
-    """Baseline, then every mutant; returns the list of result rows."""
+def run_all(tree, mutants, run_suite, log=print, base=None):
+    """Baseline (unless given), then every mutant; returns the result rows."""
     restore_journal(tree, log=log)
-    base = run_suite()
+    base = base or run_suite()
     if not base['passing']:
         raise UserError('the unmutated kernel passes no case: fix that first')
     rows = []
@@ -106,7 +108,7 @@ def run_all(tree, mutants, run_suite, log=print):
         try:
             with Mutation(tree, m):
                 s = run_suite()
-            v, cases = verdict(s, base['passing'])
+            v, cases = verdict(s, base['passing'], base.get('signatures', ()))
         except StaleMutant as e:
             v, cases = 'stale', [str(e)]
         rows.append({'id': m['id'], 'verdict': v, 'cases': cases,

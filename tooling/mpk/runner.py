@@ -86,6 +86,28 @@ def summarise(result, suite=SUITE):
     return s
 
 
+FAILED_AT = re.compile(r'# [^:]*: (EXPECTATION|ASSERTION) FAILED at (\S+)')
+BLOCK_END = re.compile(r'^\s*(ok |not ok |# |KTAP|1\.\.)')
+
+
+def failure_signatures(kernel_log):
+    """One line per failed expectation: where, and what it said, numbers masked.
+
+    A case that was already red can fail in a new way; comparing these sets
+    shows it (a mutant that only changes how a known kernel bug fails).
+    """
+    sigs, block = set(), None
+    for line in kernel_log.splitlines() + ['ok end']:
+        m = FAILED_AT.search(line)
+        if m or (block is not None and BLOCK_END.match(line)):
+            if block is not None:
+                sigs.add(re.sub(r'\d+', '#', ' | '.join(block)))
+            block = [m.group(2)] if m else None
+        elif block is not None:
+            block.append(line.strip())
+    return sigs
+
+
 def splats(kernel_log):
     """Lines of the raw kernel log that report a warning, bug or lockdep splat."""
     return [ln.strip() for ln in kernel_log.splitlines() if SPLAT.search(ln)]
@@ -141,9 +163,11 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
     try:
         with open(os.path.join(build_dir, 'test.log'), encoding='utf-8',
                   errors='replace') as f:
-            bad = splats(f.read())
+            kernel_log = f.read()
     except FileNotFoundError:
-        bad = []
+        kernel_log = ''
+    bad = splats(kernel_log)
+    s['signatures'] = sorted(failure_signatures(kernel_log))
     if bad:
         s['failed'] += 1
         s['failing'].append(f'kernel log: {bad[0]} ({len(bad)} line(s) in test.log)')

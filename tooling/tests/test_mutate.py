@@ -83,6 +83,12 @@ class VerdictTest(unittest.TestCase):
     def test_failures_already_red_on_baseline_do_not_kill(self):
         self.assertEqual(mutate.verdict(summary(['a'], ['known']), ['a'])[0], 'survived')
 
+    def test_a_red_case_failing_in_a_new_way_kills(self):
+        s = dict(summary(['a'], ['known']), signatures=['x.c:# | old', 'x.c:# | new'])
+        v, cases = mutate.verdict(s, ['a'], ['x.c:# | old'])
+        self.assertEqual(v, 'killed')
+        self.assertEqual(cases, ['a red case fails anew: x.c:# | new'])
+
 
 class CatalogueTest(unittest.TestCase):
 

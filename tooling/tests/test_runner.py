@@ -48,6 +48,37 @@ class SummariseTest(unittest.TestCase):
         self.assertEqual(s['failed'], 2)
 
 
+KTAP = """        ok 4 hook_changes_pgoff
+    # nested: EXPECTATION FAILED at mm/tests/mmap_prepare_kunit.c:580
+    Expected now[i] == before[i] + (files[i] == mapped), but
+        now[i] == 3 (0x3)
+while mapped: references to the replacement file
+        not ok 5 hook_replaces_vm_file
+    # nested: EXPECTATION FAILED at mm/tests/mmap_prepare_kunit.c:580
+    Expected now[i] == before[i] + (files[i] == mapped), but
+        now[i] == 2 (0x2)
+while mapped: references to the replacement file
+        not ok 11 hook_changes_everything
+"""
+
+
+class KernelLogTest(unittest.TestCase):
+
+    def test_same_failure_with_other_numbers_is_one_signature(self):
+        sigs = runner.failure_signatures(KTAP)
+        self.assertEqual(len(sigs), 1)
+        self.assertIn('mmap_prepare_kunit.c:# | Expected', next(iter(sigs)))
+
+    def test_a_new_message_is_a_new_signature(self):
+        more = KTAP.replace('while mapped: references', 'after munmap(): references', 1)
+        self.assertEqual(len(runner.failure_signatures(more)), 2)
+
+    def test_splats_are_found(self):
+        log = 'ok 1 a\n------------[ cut here ]------------\nWARNING: CPU: 0 at mm/util.c:1\n'
+        self.assertEqual(len(runner.splats(log)), 2)
+        self.assertEqual(runner.splats(KTAP), [])
+
+
 class CommandTest(unittest.TestCase):
 
     def test_uses_the_trees_own_kunit_py_and_our_kunitconfig(self):

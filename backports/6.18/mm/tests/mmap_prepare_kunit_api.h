@@ -58,6 +58,7 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 {
 }
 
+/* No vm_operations_struct member for it. */
 #define MP_MAPPED_HOOK(fn)
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

@@ -95,7 +95,7 @@ def cmd_run(args):
         f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped, '
         f'{len(s["known"])} red for known kernel bugs, in {s["seconds"]} s')
     for name in s['known']:
-        log(f'mpk:   KERNEL BUG {name}: {known[name]["id"]} (README, Kernel findings)')
+        log(f'mpk:   KERNEL BUG {name}: {known[name]} (README, Kernel findings)')
     for name in s['fixed']:
         log(f'mpk:   NOW PASSES {name}: known kernel bug fixed? update known_kernel_bugs.json')
     for name in s['failing']:
@@ -246,7 +246,7 @@ def matrix_table(rows):
         if 'error' in r:
             out.append(f'| {r["kernel"]} | - | - | - | - | {r["error"]} | - |')
             continue
-        known = sorted({runner.load_known(r['kernel'])[c]['id'] for c in r['known']})
+        known = sorted({i for c in r['known'] for i in runner.load_known(r['kernel'])[c].split('+')})
         out.append(f'| {r["kernel"]} | {r["passed"]} | {r["failed"]} | {r["skipped"]} | '
                    f'{len(r["known"])} ({", ".join(known) or "-"}) | '
                    f'{"<br>".join(r["failing"]) or "-"} | {r["seconds"]} |')

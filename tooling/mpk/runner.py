@@ -114,11 +114,15 @@ def splats(kernel_log):
 
 
 def load_known(version, path=KNOWN_FILE):
-    """{case: finding} of kernel bugs known to turn cases red on version."""
+    """{case: 'F1-...+F3-...'}: the kernel bugs known to turn cases red on version."""
     with open(path, encoding='utf-8') as f:
         known = json.load(f)
-    return {case: bug for bug in known.get('bugs', [])
-            if version in bug['kernels'] for case in bug['cases']}
+    ids = {}
+    for bug in known.get('bugs', []):
+        if version in bug['kernels']:
+            for case in bug['cases']:
+                ids.setdefault(case, []).append(bug['id'])
+    return {case: '+'.join(bugs) for case, bugs in ids.items()}
 
 
 def judge(s, known):

@@ -17,7 +17,12 @@
  *  - the VMA mmap() finally produced, against the hook's output and
  *    against the native route;
  *  - file reference counts while mapped and after munmap();
- *  - data faulted in through the user mapping by a hook-installed vm_ops.
+ *  - data faulted in by a hook-installed vm_ops, or mapped by an mmap action
+ *    the hook asked for, read back through the user mapping;
+ *  - vm_ops->mapped(), errors, error_override and hide_from_rmap_until_complete.
+ *
+ * Further cases cover can_mmap_file() and SysV shm, whose shm_mmap() runs
+ * shmem's .mmap_prepare() through the compat layer.
  */
 
 #include <kunit/resource.h>
@@ -381,6 +386,7 @@ static void mp_do_map(struct kunit *test, struct mp_map *map)
 {
 	struct mp_ctx *ctx = test->priv;
 	struct vm_area_struct *vma;
+	bool found;
 
 	ctx->cur = map;
 	if (map->behaviour->changes & MP_ACTION_BAD_OVERRIDE) {
@@ -396,11 +402,11 @@ static void mp_do_map(struct kunit *test, struct mp_map *map)
 		return;
 	mmap_read_lock(current->mm);
 	vma = find_vma(current->mm, map->addr);
-	if (vma && vma->vm_start == map->addr)
+	found = vma && vma->vm_start == map->addr;
+	if (found)
 		mp_snapshot(vma, &map->final);
 	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_TRUE_MSG(test, vma && vma->vm_start == map->addr,
-			      "no VMA at the address mmap() returned");
+	KUNIT_ASSERT_TRUE_MSG(test, found, "no VMA at the address mmap() returned");
 }
 
 static bool mp_outer_is_desc_file(enum mp_route route)

@@ -10,6 +10,7 @@ Verdicts: killed (a case that passed on the unmutated kernel now fails or
 crashes), survived, stillborn (did not build), stale (the catalogue's text
 is not found exactly once: the catalogue needs updating for this kernel).
 """
+import fcntl
 import json
 import os
 import signal
@@ -68,7 +69,8 @@ class Mutation:
     def __exit__(self, *exc):
         with open(self.path, 'w', encoding='utf-8') as f:
             f.write(self.original)
-        os.remove(os.path.join(self.tree, JOURNAL))
+        if os.path.exists(os.path.join(self.tree, JOURNAL)):
+            os.remove(os.path.join(self.tree, JOURNAL))
         signal.signal(signal.SIGTERM, self._old_term)
         return False
 
@@ -92,8 +94,27 @@ def verdict(summary, baseline_passing, baseline_signatures=()):
     return ('killed' if newly or extra or changed else 'survived'), newly + extra + changed
 
 
+def lock_tree(tree):
+    """Hold an exclusive lock on tree for this process's lifetime, or refuse."""
+    fd = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)   # flock the directory: no file
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UserError(f'another mpk mutate is running on {tree}; wait for it') from None
+    return fd
+
+
 def run_all(tree, mutants, run_suite, log=print, base=None):
     """Baseline (unless given), then every mutant; returns the result rows."""
+    lock = lock_tree(tree)
+    try:
+        return _run_all(tree, mutants, run_suite, log, base)
+    finally:
+        os.close(lock)
+
+
+def _run_all(tree, mutants, run_suite, log, base):
     restore_journal(tree, log=log)
     base = base or run_suite()
     if not base['passing']:

@@ -66,6 +66,15 @@ class MutationTest(TempDirs, unittest.TestCase):
         table = mutate.table(rows, mutants)
         self.assertIn('Score: 1/2 non-equivalent mutants killed', table)
 
+    def test_a_second_run_on_the_same_tree_is_refused(self):
+        lock = mutate.lock_tree(self.tree)
+        self.addCleanup(os.close, lock)
+        before = checksum(self.tree)
+        with self.assertRaises(UserError) as cm:
+            mutate.run_all(self.tree, [MUTANT], lambda: summary(['a']), log=lambda m: None)
+        self.assertIn('another mpk mutate is running', str(cm.exception))
+        self.assertEqual(checksum(self.tree), before)
+
     def test_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):
             mutate.run_all(self.tree, [MUTANT], lambda: summary(), log=lambda m: None)

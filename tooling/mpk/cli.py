@@ -82,15 +82,27 @@ def build_dir_for(args, label):
     return args.build_dir or os.path.join(cache_dir(), 'build', f'{label}-{args.arch}')
 
 
-def cmd_run(args):
-    setup()
+def apply_run_judge(args, quiet=False):
+    """Resolve the tree, apply the overlay, run the suite, judge it.
+
+    The summary also carries the tree, its label and version, and the
+    known kernel bugs ({case: ids}) it was judged against.
+    """
     tree, label = resolve_tree(args)
     overlay.apply(REPO, tree, log=log)
-    s = runner.run(tree, build_dir_for(args, label), cache_dir(), arch=args.arch,
-                   extra=args.kunit_args, log=log)
     version = overlay.kernel_version(tree)
     known = runner.load_known(version)
-    s = runner.judge(s, known)
+    s = runner.judge(runner.run(tree, build_dir_for(args, label), cache_dir(),
+                                arch=args.arch, extra=args.kunit_args, log=log,
+                                quiet=quiet), known)
+    s.update(tree=tree, label=label, version=version, known_ids=known)
+    return s
+
+
+def cmd_run(args):
+    setup()
+    s = apply_run_judge(args)
+    version, known = s['version'], s['known_ids']
     log(f'mpk: {runner.SUITE} on Linux {version} ({args.arch}): '
         f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped, '
         f'{len(s["known"])} red for known kernel bugs, in {s["seconds"]} s')
@@ -124,8 +136,7 @@ def cmd_test(args):
         print(f'mpk: {len(s["known"])} case(s) red for known kernel bugs, listed above',
               flush=True)
     # The quick mutants: each must be killed by the suite (baseline: the run above).
-    tree, label = resolve_tree(args)
-    version = overlay.kernel_version(tree)
+    tree, label, version = s['tree'], s['label'], s['version']
     args.quick, args.skip_slow, args.only = True, False, None
     try:
         mutants = mutants_for(version, args)
@@ -213,23 +224,20 @@ def cmd_matrix(args):
     for key in keys:
         args.kernel = key
         try:
-            tree, label = resolve_tree(args)
-            overlay.apply(REPO, tree, log=log)
+            s = apply_run_judge(args, quiet=True)
         except UserError as e:
             rows.append({'kernel': key, 'error': str(e)})
             log(f'mpk: {key}: {e}')
             continue
-        version = overlay.kernel_version(tree)
-        build = build_dir_for(args, label)
-        s = runner.judge(runner.run(tree, build, cache_dir(), arch=args.arch,
-                                    extra=args.kunit_args, log=log, quiet=True),
-                         runner.load_known(version))
+        version, build = s['version'], build_dir_for(args, s['label'])
         for name in ('mmap_prepare_kunit.json', 'kunit.log'):
             if os.path.exists(os.path.join(build, name)):
                 shutil.copy(os.path.join(build, name), os.path.join(
                     results, f'linux-{version}.{name.rsplit(".", 1)[1]}'))
-        rows.append({'kernel': version, **{k: s[k] for k in (
-            'passed', 'failed', 'skipped', 'known', 'failing', 'fixed', 'seconds')}})
+        rows.append({'kernel': version, 'bugs': sorted(
+            {i for c in s['known'] for i in s['known_ids'][c].split('+')}),
+            **{k: s[k] for k in ('passed', 'failed', 'skipped', 'known', 'failing',
+                                 'fixed', 'seconds')}})
         log(f'mpk: Linux {version}: {s["passed"]} passed, {s["failed"]} failed, '
             f'{s["skipped"]} skipped, {len(s["known"])} known kernel bugs, {s["seconds"]} s')
     with open(os.path.join(results, 'matrix.json'), 'w', encoding='utf-8') as f:
@@ -246,9 +254,8 @@ def matrix_table(rows):
         if 'error' in r:
             out.append(f'| {r["kernel"]} | - | - | - | - | {r["error"]} | - |')
             continue
-        known = sorted({i for c in r['known'] for i in runner.load_known(r['kernel'])[c].split('+')})
         out.append(f'| {r["kernel"]} | {r["passed"]} | {r["failed"]} | {r["skipped"]} | '
-                   f'{len(r["known"])} ({", ".join(known) or "-"}) | '
+                   f'{len(r["known"])} ({", ".join(r["bugs"]) or "-"}) | '
                    f'{"<br>".join(r["failing"]) or "-"} | {r["seconds"]} |')
     return '\n'.join(out)
 

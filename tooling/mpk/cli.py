@@ -7,6 +7,7 @@
   mpk apply   [--kernel-src PATH]                install the overlay only
   mpk mutate  [--quick] [--skip-slow] [--only ID,...]  mutation testing
   mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
+  mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
 """
 import argparse
 import hashlib
@@ -18,12 +19,13 @@ import sys
 import time
 import unittest
 
-from . import debian, mutate, overlay, runner
+from . import coverage, debian, mutate, overlay, runner
 from .errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_DEPS = ['gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'ccache',
               'xz-utils', 'dpkg']
+COVERAGE_DEPS = ['lcov']
 
 
 def cache_dir():
@@ -126,6 +128,7 @@ def tooling_tests():
 
 
 def cmd_test(args):
+    setup(BUILD_DEPS + COVERAGE_DEPS)   # the tooling tests drive gcov and lcov too
     passed, failed, skipped = tooling_tests()
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
     s = cmd_run(args)
@@ -247,6 +250,59 @@ def cmd_matrix(args):
     return {'failed': sum(r.get('failed', 1) for r in rows)}
 
 
+def cmd_coverage(args):
+    """Run the suite on a gcov UML build; report the compat functions' coverage."""
+    if args.arch != 'um':
+        raise UserError('coverage needs --arch=um (kunit.py\'s coverage_uml.config)')
+    setup(BUILD_DEPS + COVERAGE_DEPS)
+    tree, label = resolve_tree(args)
+    overlay.apply(REPO, tree, log=log)
+    version = overlay.kernel_version(tree)
+    spec = coverage.load_spec(version)
+    if not os.path.isfile(os.path.join(tree, coverage.UML_FRAGMENT)):
+        raise UserError(f'{coverage.UML_FRAGMENT} missing from {tree}')
+    build = args.build_dir or build_dir_for(args, label) + '-gcov'
+    lock = mutate.lock_tree(tree)   # a mutant in the tree would be measured too
+    try:
+        mutate.restore_journal(tree, log=log)
+        coverage.remove_counts(build)
+        extra = [f'--kunitconfig={coverage.UML_FRAGMENT}', *args.kunit_args]
+        # Build first, so the exit handlers can be fixed before the kernel runs;
+        # kunit.py run then finds nothing to rebuild.
+        if not runner.build(tree, build, cache_dir(), arch=args.arch, extra=extra, log=log):
+            raise UserError(f'gcov build failed; see {build}/kunit-build.log')
+        if coverage.run_gcov_exit_handlers(os.path.join(build, 'vmlinux')):
+            log('mpk: vmlinux: DT_FINI_ARRAY pointed at gcov\'s exit handlers '
+                '(.fini_array.00100; see coverage.py)')
+        s = runner.judge(runner.run(tree, build, cache_dir(), arch=args.arch, extra=extra,
+                                    log=log, quiet=True), runner.load_known(version))
+    finally:
+        os.close(lock)
+    log(f'mpk: gcov build: {s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} '
+        f'skipped, {len(s["known"])} red for known kernel bugs, in {s["seconds"]} s')
+    for name in s['failing']:
+        log(f'mpk:   FAILED {name}')
+    out = os.path.join(cache_dir(), 'results',
+                       f'coverage-{version}-{time.strftime("%Y%m%dT%H%M%S")}')
+    os.makedirs(out, exist_ok=True)
+    kept = coverage.lcov(build, tree, out, list(spec['functions']), log=log)
+    with open(kept, encoding='utf-8') as f:
+        info = coverage.parse_info(f.read())
+
+    def read_source(path):
+        with open(os.path.join(tree, path), encoding='utf-8') as f:
+            return f.read().splitlines()
+
+    rows, stale = coverage.report(info, read_source, spec)
+    text = coverage.text_summary(rows, stale)
+    with open(os.path.join(out, 'summary.txt'), 'w', encoding='utf-8') as f:
+        f.write(text + '\n')
+    print(text)
+    print(f'mpk: HTML report {os.path.join(out, "html", "index.html")}; '
+          f'summary {os.path.join(out, "summary.txt")}')
+    return {'failed': s['failed'] + sum(not r['ok'] for r in rows)}
+
+
 def matrix_table(rows):
     out = ['| kernel | passed | failed | skipped | red for known kernel bugs | '
            'failing cases | wall s |', '|---|---|---|---|---|---|---|']
@@ -266,7 +322,7 @@ def parser():
     sub = p.add_subparsers(dest='cmd', required=True)
     for name, fn in (('run', cmd_run), ('test', cmd_test), ('setup', cmd_setup),
                      ('fetch', cmd_fetch), ('apply', cmd_apply), ('mutate', cmd_mutate),
-                     ('matrix', cmd_matrix)):
+                     ('matrix', cmd_matrix), ('coverage', cmd_coverage)):
         sp = sub.add_parser(name)
         sp.set_defaults(fn=fn)
         sp.add_argument('--kernel', help='pinned kernel key from kernels.json (default: the default)')

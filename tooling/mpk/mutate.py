@@ -101,7 +101,7 @@ def lock_tree(tree):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise UserError(f'another mpk mutate is running on {tree}; wait for it') from None
+        raise UserError(f'another mpk mutate or coverage run holds {tree}; wait for it') from None
     return fd
 
 

@@ -29,11 +29,12 @@ def build_env(cache, tree='/', build_dir='/'):
 
 
 def kunit_command(tree, build_dir, json_path, arch='um', jobs=None,
-                  extra=()):
+                  extra=(), sub='run'):
+    """kunit.py run (or, with json_path None, build) of the suite's kunitconfig."""
     return [sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'),
-            'run', '--kunitconfig=mm/tests', f'--build_dir={build_dir}',
+            sub, '--kunitconfig=mm/tests', f'--build_dir={build_dir}',
             f'--arch={arch}', f'--jobs={jobs or os.cpu_count() or 1}',
-            f'--json={json_path}', *extra]
+            *([f'--json={json_path}'] if json_path else []), *extra]
 
 
 def leaves(group, prefix=''):
@@ -138,6 +139,17 @@ def judge(s, known):
     s['failed'] -= len(s['known'])
     s['fixed'] = sorted(c for c in known if c in s.get('passing', ()))
     return s
+
+
+def build(tree, build_dir, cache, arch='um', extra=(), log=print):
+    """kunit.py build only (configure and compile); True if it succeeded.
+    Its output goes to kunit-build.log in the build directory."""
+    os.makedirs(build_dir, exist_ok=True)
+    cmd = kunit_command(tree, build_dir, None, arch=arch, extra=extra, sub='build')
+    log('mpk: ' + ' '.join(cmd))
+    with open(os.path.join(build_dir, 'kunit-build.log'), 'w', encoding='utf-8') as out:
+        return subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir),
+                              stdout=out, stderr=subprocess.STDOUT, check=False).returncode == 0
 
 
 def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):

@@ -72,7 +72,7 @@ class MutationTest(TempDirs, unittest.TestCase):
         before = checksum(self.tree)
         with self.assertRaises(UserError) as cm:
             mutate.run_all(self.tree, [MUTANT], lambda: summary(['a']), log=lambda m: None)
-        self.assertIn('another mpk mutate is running', str(cm.exception))
+        self.assertIn('another mpk mutate or coverage run holds', str(cm.exception))
         self.assertEqual(checksum(self.tree), before)
 
     def test_baseline_that_passes_nothing_is_refused(self):

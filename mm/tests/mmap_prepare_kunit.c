@@ -78,10 +78,13 @@ enum mp_change {
 	MP_MAPPED_SETS_PRIVATE	= BIT(18),
 	MP_MAPPED_FAILS		= BIT(19),
 	MP_ACTION_BAD_OVERRIDE	= BIT(20),	/* error_override not an errno */
+	MP_ACTION_BAD_TYPE	= BIT(21),	/* action type the kernel lacks */
 };
 
 #define MP_ANY_REMAP	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS)
 #define MP_ANY_ACTION	(MP_ANY_REMAP | MP_MAPS_KERNEL_PAGES)
+/* Hooks whose action the kernel refuses with a WARN. */
+#define MP_ACTION_REFUSED	(MP_ACTION_BAD_OVERRIDE | MP_ACTION_BAD_TYPE)
 
 /*
  * Everything that differs between kernel versions lives in this header, and
@@ -140,6 +143,7 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	/* The kernel WARNs about such a hook (suppressed, so the log stays clean). */
 	{ "action_with_invalid_error_override_refused", MP_REMAPS_PFNS |
 	  MP_ACTION_BAD_OVERRIDE, -EINVAL },
+	{ "action_of_unknown_type_refused", MP_ACTION_BAD_TYPE, -EINVAL },
 	{ "remap_hidden_from_rmap_until_complete", MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP },
 	{ "vm_ops_mapped_called_once", MP_INSTALLS_MAPPED },
 	{ "vm_ops_mapped_sets_private_data", MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE |
@@ -199,6 +203,7 @@ struct mp_ctx {
 	struct mp_map *cur;		/* mapping in progress */
 	int cookie;			/* private data set by hooks */
 	int mapped_cookie;		/* private data set by ->mapped() */
+	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
 };
 
 static struct mp_ctx *mp_ctx(void)
@@ -339,6 +344,19 @@ static int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
 	return mp_outer_done(vma, mp_compat_split(ctx->inner->f_op, file, vma));
 }
 
+/* A stacking driver that completes an I/O remap no prepare step delegated. */
+static int mp_undelegated_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	return mp_complete_undelegated(vma, ctx->simple_io_remap);
+}
+
+static const struct file_operations mp_undelegated_fops = {
+	.owner = THIS_MODULE,
+	.mmap = mp_undelegated_mmap,
+};
+
 static const struct file_operations mp_inner_fops = {
 	.owner = THIS_MODULE,
 	.mmap_prepare = mp_mmap_prepare,
@@ -381,20 +399,48 @@ static unsigned long mp_vm_mmap(struct file *file, bool map_private)
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
+/* The kernel's WARN_ON_ONCE() sites that the suite reaches on purpose. */
+enum mp_warn_site {
+	MP_WARN_BAD_OVERRIDE,	/* check_mmap_action() */
+	MP_WARN_BAD_TYPE,	/* mmap_action_prepare() */
+	MP_WARN_UNDELEGATED,	/* mmap_action_complete() */
+	MP_NR_WARN_SITES
+};
+
+static bool mp_warn_site_reached[MP_NR_WARN_SITES];
+
+/*
+ * A WARN_ON_ONCE() site warns the first time a boot reaches it. Built in,
+ * the suite knows which of its mappings gets there first; as a module it
+ * may have been loaded before, so there a warning is only allowed.
+ */
+static void mp_expect_warned_once(struct kunit *test, enum mp_warn_site site, int warnings)
+{
+	if (IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST) && IS_ENABLED(CONFIG_BUG))
+		KUNIT_EXPECT_EQ_MSG(test, warnings, !mp_warn_site_reached[site],
+				    "WARN_ON_ONCE() site %d", site);
+	else
+		KUNIT_EXPECT_LE(test, warnings, 1);
+	mp_warn_site_reached[site] = true;
+}
+
 /* Map map->file once; fill in what the hook, the route and the VMA show. */
 static void mp_do_map(struct kunit *test, struct mp_map *map)
 {
+	unsigned int changes = map->behaviour->changes;
 	struct mp_ctx *ctx = test->priv;
 	struct vm_area_struct *vma;
+	int warnings = 0;
 	bool found;
 
 	ctx->cur = map;
-	if (map->behaviour->changes & MP_ACTION_BAD_OVERRIDE) {
-		/* WARN_ON_ONCE(): only the first route to get there warns. */
+	if (changes & MP_ACTION_REFUSED) {
 		kunit_warning_suppress(test) {
 			map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
-			KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+			warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
 		}
+		mp_expect_warned_once(test, (changes & MP_ACTION_BAD_TYPE) ?
+				      MP_WARN_BAD_TYPE : MP_WARN_BAD_OVERRIDE, warnings);
 	} else {
 		map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
 	}
@@ -528,7 +574,7 @@ static void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsig
 {
 	unsigned int changes = map->behaviour->changes;
 	bool action_failed = changes & (MP_ACTION_OUT_OF_RANGE | MP_ACTION_SLAB_PAGE |
-					MP_ACTION_BAD_OVERRIDE);
+					MP_ACTION_REFUSED);
 
 	if (!(changes & MP_INSTALLS_MAPPED) || action_failed || (changes & MP_FAILS)) {
 		KUNIT_EXPECT_EQ(test, map->mapped_calls, 0);
@@ -648,6 +694,8 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 		kunit_skip(test, MP_NO_ANON_HOOK);
 	if (!MP_HAVE_OVERRIDE_CHECK && (b->changes & MP_ACTION_BAD_OVERRIDE))
 		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
+	if (!MP_HAVE_WARN_SUPPRESS && (b->changes & MP_ACTION_REFUSED))
+		kunit_skip(test, MP_NO_SUPPRESS);
 
 	native = kunit_kzalloc(test, sizeof(*native), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, native);
@@ -718,6 +766,37 @@ static void action_nested_vfs_mmap_shm_shaped(struct kunit *test)
 static void action_direct_compat_vma_mmap(struct kunit *test)
 {
 	mp_route_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+/*
+ * mmap_action_prepare() turns both I/O remap actions into a PFN remap, so
+ * mmap_action_complete() must refuse them if they ever arrive as they are.
+ */
+static void action_complete_refuses_undelegated_io_remap(struct kunit *test)
+{
+	struct file *file = mp_file(test, &mp_undelegated_fops);
+	struct mp_ctx *ctx = test->priv;
+	int map_count = current->mm->map_count;
+	unsigned long addr[2] = { 0, 0 };
+	int i, warnings = 0;
+
+	if (!MP_HAVE_ACTIONS)
+		kunit_skip(test, MP_NO_ACTIONS);
+	if (!MP_HAVE_WARN_SUPPRESS)
+		kunit_skip(test, MP_NO_SUPPRESS);
+
+	kunit_warning_suppress(test) {
+		for (i = 0; i < ARRAY_SIZE(addr); i++) {
+			ctx->simple_io_remap = i;
+			addr[i] = mp_vm_mmap(file, false);
+		}
+		warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
+	}
+	mp_expect_warned_once(test, MP_WARN_UNDELEGATED, warnings);
+	for (i = 0; i < ARRAY_SIZE(addr); i++)
+		KUNIT_EXPECT_EQ_MSG(test, (long)addr[i], (long)-EINVAL,
+				    i ? "simple I/O remap" : "I/O remap");
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 }
 
 static void can_mmap_file_accepts_exactly_one_hook(struct kunit *test)
@@ -901,6 +980,7 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(action_nested_vfs_mmap_backing_file, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_nested_vfs_mmap_shm_shaped, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_direct_compat_vma_mmap, mp_action_behaviour_gen_params),
+	KUNIT_CASE(action_complete_refuses_undelegated_io_remap),
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),

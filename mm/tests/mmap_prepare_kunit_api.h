@@ -50,6 +50,9 @@ static int mp_compat_split(const struct file_operations *f_op, struct file *file
 	return ret;
 }
 
+/* Far past the last enum mmap_action_type, so no future kernel knows it. */
+#define MP_UNKNOWN_ACTION_TYPE	0x7f
+
 static bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
 {
 	return desc->action.type == MMAP_NOTHING;
@@ -79,8 +82,20 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 		desc->action.error_override = MP_OVERRIDE_ERROR;
 	if (changes & MP_ACTION_BAD_OVERRIDE)
 		desc->action.error_override = 1;
+	if (changes & MP_ACTION_BAD_TYPE)
+		desc->action.type = MP_UNKNOWN_ACTION_TYPE;
 	if (changes & MP_HIDES_FROM_RMAP)
 		desc->action.hide_from_rmap_until_complete = true;
+}
+
+/* mmap_action_complete() handed an I/O remap as the hook asked for it. */
+static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
+{
+	struct mmap_action action = {
+		.type = simple ? MMAP_SIMPLE_IO_REMAP : MMAP_IO_REMAP_PFN,
+	};
+
+	return mmap_action_complete(vma, &action, /*is_compat=*/true);
 }
 
 /* The vm_operations_struct member, if the kernel has it. */

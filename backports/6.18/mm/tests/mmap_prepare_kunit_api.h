@@ -58,6 +58,12 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 {
 }
 
+/* No mmap actions: the case that would call it is skipped first. */
+static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
+{
+	return -EOPNOTSUPP;
+}
+
 /* No vm_operations_struct member for it. */
 #define MP_MAPPED_HOOK(fn)
 

@@ -285,7 +285,8 @@ def cmd_coverage(args):
     out = os.path.join(cache_dir(), 'results',
                        f'coverage-{version}-{time.strftime("%Y%m%dT%H%M%S")}')
     os.makedirs(out, exist_ok=True)
-    kept = coverage.lcov(build, tree, out, list(spec['functions']), log=log)
+    kept = coverage.lcov(build, tree, out, [*spec['functions'], *spec.get('also', {})],
+                         log=log)
     with open(kept, encoding='utf-8') as f:
         info = coverage.parse_info(f.read())
 

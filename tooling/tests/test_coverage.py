@@ -104,6 +104,17 @@ class ReportTest(unittest.TestCase):
         g = rows[1]
         self.assertEqual((g['start'], g['end'], g['calls'], g['lines_hit']), (1, 4, 2, 2))
 
+    def test_also_reached_functions_are_reported_not_gated(self):
+        info = coverage.parse_info(INFO.split('end_of_record')[0])   # f misses line 9
+        spec = {'functions': {'mm/util.c': ['g']}, 'also': {'mm/util.c': ['f', 'nowhere']},
+                'untaken': []}
+        rows, _ = coverage.report(info, lambda p: lines(), spec)
+        self.assertTrue(all(r['ok'] for r in rows))
+        text = coverage.text_summary(rows, [])
+        self.assertIn(coverage.ALSO + '\nmm/util.c:6-11 f:', text)
+        self.assertIn('line 9 never executed', text)
+        self.assertIn('coverage of 1 compat functions: lines 2/2', text.splitlines()[-1])
+
     def test_function_missing_from_the_data_fails(self):
         spec = {'functions': {'mm/util.c': ['f', 'nowhere']}, 'untaken': []}
         rows, _ = coverage.report(coverage.parse_info(INFO), lambda p: lines(), spec)

@@ -9,12 +9,12 @@ branches inside the function's body, and pairs every branch not taken with
 the reason recorded in that list.  A line never executed, or a branch not
 taken for no recorded reason, fails the check.
 """
-import json
 import os
 import re
 import struct
 import subprocess
 
+from . import perkernel
 from .errors import UserError
 
 SPEC_DIR = os.path.join(os.path.dirname(__file__), 'coverage')
@@ -23,13 +23,7 @@ UML_FRAGMENT = 'tools/testing/kunit/configs/coverage_uml.config'
 
 def load_spec(version):
     """The function list and branch reasons written for this kernel's major.minor."""
-    mm = '.'.join(version.split('.')[:2])
-    path = os.path.join(SPEC_DIR, f'{mm}.json')
-    if not os.path.isfile(path):
-        have = sorted(f[:-5] for f in os.listdir(SPEC_DIR) if f.endswith('.json'))
-        raise UserError(f'no coverage list for Linux {mm} (have: {", ".join(have)})')
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
+    return perkernel.load(SPEC_DIR, version, 'coverage list')
 
 
 def parse_info(text):

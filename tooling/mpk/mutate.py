@@ -16,6 +16,7 @@ import os
 import signal
 import time
 
+from . import perkernel
 from .errors import UserError
 
 CATALOGUE_DIR = os.path.join(os.path.dirname(__file__), 'mutants')
@@ -24,13 +25,7 @@ JOURNAL = '.mmap_prepare_kunit.mutant'
 
 def load_catalogue(version):
     """The catalogue written for this kernel's major.minor."""
-    mm = '.'.join(version.split('.')[:2])
-    path = os.path.join(CATALOGUE_DIR, f'{mm}.json')
-    if not os.path.isfile(path):
-        have = sorted(f[:-5] for f in os.listdir(CATALOGUE_DIR) if f.endswith('.json'))
-        raise UserError(f'no mutant catalogue for Linux {mm} (have: {", ".join(have)})')
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)['mutants']
+    return perkernel.load(CATALOGUE_DIR, version, 'mutant catalogue')['mutants']
 
 
 def restore_journal(tree, log=print):

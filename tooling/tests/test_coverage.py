@@ -2,9 +2,10 @@
 import os
 import shutil
 import subprocess
+import sys
 import unittest
 
-from fakes import TempDirs, write
+from fakes import REPO, TempDirs, checksum, make_tree, write
 from mpk import coverage
 from mpk.errors import UserError
 
@@ -195,6 +196,20 @@ class RealLcovTest(TempDirs, unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(out, 'html', 'index.html')))
         coverage.remove_counts(build)
         self.assertFalse([n for n in os.listdir(build) if n.endswith('.gcda')])
+
+
+class CommandTest(TempDirs, unittest.TestCase):
+
+    def test_other_arch_is_refused_in_one_line(self):
+        tree = make_tree(self.tmp())
+        before = checksum(tree)
+        r = subprocess.run([sys.executable, os.path.join(REPO, 'mpk'), 'coverage', '--arch',
+                            'x86_64', '--kernel-src', tree], capture_output=True, text=True,
+                           check=False)
+        self.assertEqual((r.returncode, r.stdout), (2, ''))
+        self.assertEqual(r.stderr, "mpk: coverage needs --arch=um (kunit.py's "
+                                   "coverage_uml.config)\n")
+        self.assertEqual(checksum(tree), before)
 
 
 if __name__ == '__main__':

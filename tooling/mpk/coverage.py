@@ -113,17 +113,19 @@ def report(info, read_source, spec):
                        lines_hit=sum(1 for c in da.values() if c), lines=len(da),
                        branches_hit=sum(1 for t in br.values() if t), branches=len(br))
             row['missed_lines'] = [(n, lines[n - 1].strip()) for n in sorted(da) if not da[n]]
-            per_line = {}
-            for (n, _, _), taken in sorted(br.items()):
-                if not taken:
-                    per_line[n] = per_line.get(n, 0) + 1
-            for n, count in sorted(per_line.items()):
+            per_line = {}   # line: [branches not taken, branches]
+            for (n, _, _), taken in br.items():
+                counts = per_line.setdefault(n, [0, 0])
+                counts[0] += not taken
+                counts[1] += 1
+            for n, (count, of) in sorted(per_line.items()):
+                if not count:
+                    continue
                 text = lines[n - 1].strip()
                 reason = reasons.get((name, text))
                 if reason:
                     used.add((name, text))
-                row['untaken'].append({'line': n, 'text': text, 'count': count,
-                                       'of': sum(1 for k in br if k[0] == n),
+                row['untaken'].append({'line': n, 'text': text, 'count': count, 'of': of,
                                        'reason': reason})
             row['ok'] = not gated or (not row['missed_lines'] and
                                       all(u['reason'] for u in row['untaken']))
@@ -190,7 +192,8 @@ def elf_sections(f):
 def run_gcov_exit_handlers(binary):
     """Make a UML binary write its .gcda files when it exits.
 
-    gcc (8 and later) registers gcov's exit handler in .fini_array.00100.
+    gcc (12.2, as Debian 12 ships it) registers gcov's exit handler in
+    .fini_array.00100, a destructor of priority 100.
     UML's linker scripts (arch/um/include/asm/common.lds.S, dyn.lds.S) collect
     .fini_array but not .fini_array.*, so that section is linked as an orphan
     the dynamic loader never runs, and no .gcda file is ever written (the

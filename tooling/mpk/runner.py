@@ -141,15 +141,22 @@ def judge(s, known):
     return s
 
 
+def kunit(cmd, tree, build_dir, cache, log_name, log=print, quiet=True):
+    """Run a kunit.py command in tree with ccache; its exit status.  The output
+    goes to log_name in the build directory, or with quiet=False streams."""
+    log('mpk: ' + ' '.join(cmd))
+    with open(os.path.join(build_dir, log_name), 'w', encoding='utf-8') as out:
+        return subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir), check=False,
+                              stdout=out if quiet else None,
+                              stderr=subprocess.STDOUT if quiet else None).returncode
+
+
 def build(tree, build_dir, cache, arch='um', extra=(), log=print):
     """kunit.py build only (configure and compile); True if it succeeded.
     Its output goes to kunit-build.log in the build directory."""
     os.makedirs(build_dir, exist_ok=True)
     cmd = kunit_command(tree, build_dir, None, arch=arch, extra=extra, sub='build')
-    log('mpk: ' + ' '.join(cmd))
-    with open(os.path.join(build_dir, 'kunit-build.log'), 'w', encoding='utf-8') as out:
-        return subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir),
-                              stdout=out, stderr=subprocess.STDOUT, check=False).returncode == 0
+    return kunit(cmd, tree, build_dir, cache, 'kunit-build.log', log=log) == 0
 
 
 def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
@@ -160,12 +167,8 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
     if os.path.exists(json_path):
         os.remove(json_path)
     cmd = kunit_command(tree, build_dir, json_path, arch=arch, extra=extra)
-    log('mpk: ' + ' '.join(cmd))
     t0 = time.monotonic()
-    with open(os.path.join(build_dir, 'kunit.log'), 'w', encoding='utf-8') as out:
-        rc = subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir), check=False,
-                            stdout=out if quiet else None,
-                            stderr=subprocess.STDOUT if quiet else None).returncode
+    rc = kunit(cmd, tree, build_dir, cache, 'kunit.log', log=log, quiet=quiet)
     seconds = time.monotonic() - t0
     try:
         with open(json_path, encoding='utf-8') as f:

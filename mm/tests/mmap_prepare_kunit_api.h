@@ -9,11 +9,15 @@
 #ifndef _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
 #define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H
 
+/* overlay-only: begin */
 /* What this kernel offers; a case whose feature is missing is skipped. */
 #define MP_HAVE_ACTIONS		true	/* mmap actions and vm_ops->mapped() */
 #define MP_DESC_HAS_VM_OPS	true	/* desc->vm_ops pre-filled, may be cleared */
 #define MP_HAVE_OVERRIDE_CHECK	true	/* error_override, checked by the kernel */
 #define MP_HAVE_WARN_SUPPRESS	true	/* kunit_warning_suppress() */
+/* overlay-only: end */
+
+/* The compat layer's API and the descriptor's fields, as the cases use them. */
 
 static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 {
@@ -81,7 +85,7 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 	if (changes & MP_ACTION_OVERRIDES)
 		desc->action.error_override = MP_OVERRIDE_ERROR;
 	if (changes & MP_ACTION_BAD_OVERRIDE)
-		desc->action.error_override = 1;
+		desc->action.error_override = MP_BAD_OVERRIDE;
 	if (changes & MP_ACTION_BAD_TYPE)
 		desc->action.type = MP_UNKNOWN_ACTION_TYPE;
 	if (changes & MP_HIDES_FROM_RMAP)

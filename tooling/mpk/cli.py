@@ -8,6 +8,12 @@
   mpk mutate  [--quick] [--skip-slow] [--only ID,...]  mutation testing
   mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
   mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
+  mpk series  [--out DIR] [--check]              upstream patch series (fixes + suite)
+  mpk expected [--kernel 7.3] [--arch x86_64]    known kernel bugs as a kunit-expected list
+
+  run and test take --arch=um|x86_64|arm64, --junit PATH and --json PATH.
+  Exit status: 0 green (cases red for a known kernel bug allowed), 1 any other
+  failure, crash, missing case or kernel splat, 2 bad input, 130 interrupted.
 """
 import argparse
 import hashlib
@@ -19,13 +25,26 @@ import sys
 import time
 import unittest
 
-from . import coverage, debian, mutate, overlay, runner
+from . import coverage, debian, mutate, overlay, runner, series
 from .errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_DEPS = ['gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'ccache',
               'xz-utils', 'dpkg']
 COVERAGE_DEPS = ['lcov']
+# What kunit.py --arch=<arch> needs beyond BUILD_DEPS: QEMU, and a cross compiler
+# where the host is another architecture (runner.cross_compile()).
+ARCH_DEPS = {'um': [], 'x86_64': ['qemu-system-x86', 'gcc-x86-64-linux-gnu'],
+             'arm64': ['qemu-system-arm', 'gcc-aarch64-linux-gnu']}
+SERIES_DEPS = ['git', 'perl', 'liburcu-dev']
+SERIES_ARCHES = ('um', 'x86_64', 'arm64')
+
+
+def arch_deps(arch):
+    if arch not in ARCH_DEPS:
+        raise UserError(f'unsupported --arch={arch}; supported: {", ".join(ARCH_DEPS)}')
+    return [p for p in ARCH_DEPS[arch]
+            if not (p.startswith('gcc-') and runner.cross_compile(arch) is None)]
 
 
 def cache_dir():
@@ -102,8 +121,13 @@ def apply_run_judge(args, quiet=False):
 
 
 def cmd_run(args):
-    setup()
+    setup(BUILD_DEPS + arch_deps(args.arch))
+    if getattr(args, 'junit', None):
+        args.kunit_args = [*args.kunit_args, f'--junit={os.path.abspath(args.junit)}']
     s = apply_run_judge(args)
+    if getattr(args, 'json', None):
+        shutil.copy(os.path.join(build_dir_for(args, s['label']), 'mmap_prepare_kunit.json'),
+                    args.json)
     version, known = s['version'], s['known_ids']
     log(f'mpk: {runner.SUITE} on Linux {version} ({args.arch}): '
         f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped, '
@@ -152,6 +176,19 @@ def cmd_test(args):
     failed += len(rows) - killed
     print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
     return {'failed': failed}
+
+
+def cmd_expected(args):
+    """Known-bug cases as a bot's expected-results list (NIPA's kunit-expected)."""
+    if args.arch not in ARCH_DEPS:
+        raise UserError(f'unsupported --arch={args.arch}; supported: {", ".join(ARCH_DEPS)}')
+    default, kernels = debian.load_kernels()
+    key = args.kernel or default
+    if key not in kernels:
+        raise UserError(f'unknown kernel {key!r}; known: {", ".join(kernels)}')
+    version = debian.upstream_version(kernels[key]['version'])
+    print(runner.expected_list(runner.load_known(version)), end='')
+    return {'failed': 0}
 
 
 def cmd_setup(args):
@@ -216,6 +253,9 @@ def cmd_mutate(args):
 
 
 def cmd_matrix(args):
+    if args.kernel_src or os.environ.get('KERNEL_SRC'):
+        raise UserError('matrix builds the pinned kernels of kernels.json; unset KERNEL_SRC '
+                        '(or use mpk run for your own tree)')
     setup()
     default, kernels = debian.load_kernels()
     keys = args.kernels.split(',') if args.kernels else sorted(
@@ -261,7 +301,8 @@ def cmd_coverage(args):
     spec = coverage.load_spec(version)
     if not os.path.isfile(os.path.join(tree, coverage.UML_FRAGMENT)):
         raise UserError(f'{coverage.UML_FRAGMENT} missing from {tree}')
-    build = args.build_dir or build_dir_for(args, label) + '-gcov'
+    # Its own directory: a gcov .config must never reach the plain build.
+    build = build_dir_for(args, label) + '-gcov'
     lock = mutate.lock_tree(tree)   # a mutant in the tree would be measured too
     try:
         mutate.restore_journal(tree, log=log)
@@ -304,6 +345,58 @@ def cmd_coverage(args):
     return {'failed': s['failed'] + sum(not r['ok'] for r in rows)}
 
 
+def cmd_series(args):
+    """Write the upstream series; with --check, prove it (several kernel builds)."""
+    deps = BUILD_DEPS + SERIES_DEPS
+    if args.check:
+        deps += [p for a in SERIES_ARCHES for p in arch_deps(a)]
+    setup(deps)
+    default, kernels = debian.load_kernels()
+    key = args.kernel or default
+    if key not in kernels:
+        raise UserError(f'unknown kernel {key!r}; known: {", ".join(kernels)}')
+    cache = cache_dir()
+    who = series.identity()
+    archive = debian.download(key, kernels, cache, log=log)
+    version = debian.upstream_version(kernels[key]['version'])
+    root = os.path.join(cache, 'series')
+    tree = series.base_repo(
+        os.path.join(root, 'src', f'linux-{version}'),
+        lambda path: debian.extract(archive, path, kernels[key]['kind']), log=log)
+    lock = mutate.lock_tree(tree)
+    try:
+        count = series.make_series(REPO, tree, who)
+        out = os.path.abspath(args.out or os.path.join(
+            cache, 'results', f'series-{version}'))
+        files = series.format_series(REPO, tree, out, count)
+        log(f'mpk: {count} patches and a cover letter for Linux {version} in {out}:')
+        for path in files:
+            log('mpk:   ' + os.path.basename(path))
+        if not args.check:
+            return {'failed': 0}
+        t0 = time.monotonic()
+        fixed = series.fixed_bug_ids(REPO)
+        expected_red = {case for case, ids in runner.load_known(version).items()
+                        if any(i.split('-')[0] in fixed for i in ids.split('+'))}
+
+        def build_dir(arch):
+            return os.path.join(root, 'build', f'linux-{version}-{arch}')
+
+        def run_suite(arch):
+            return runner.judge(runner.run(tree, build_dir(arch), cache, arch=arch,
+                                           extra=args.kunit_args, log=log, quiet=True), {})
+
+        rows = series.check(REPO, tree, files, run_suite, build_dir, expected_red,
+                            SERIES_ARCHES, log=log)
+    finally:
+        os.close(lock)
+    failed = sum(not ok for _, ok, _ in rows)
+    print(series.table(rows))
+    print(f'mpk: series check on Linux {version}: {len(rows) - failed}/{len(rows)} steps '
+          f'passed in {round(time.monotonic() - t0)} s')
+    return {'failed': failed}
+
+
 def matrix_table(rows):
     out = ['| kernel | passed | failed | skipped | red for known kernel bugs | '
            'failing cases | wall s |', '|---|---|---|---|---|---|---|']
@@ -323,7 +416,8 @@ def parser():
     sub = p.add_subparsers(dest='cmd', required=True)
     for name, fn in (('run', cmd_run), ('test', cmd_test), ('setup', cmd_setup),
                      ('fetch', cmd_fetch), ('apply', cmd_apply), ('mutate', cmd_mutate),
-                     ('matrix', cmd_matrix), ('coverage', cmd_coverage)):
+                     ('matrix', cmd_matrix), ('coverage', cmd_coverage),
+                     ('series', cmd_series), ('expected', cmd_expected)):
         sp = sub.add_parser(name)
         sp.set_defaults(fn=fn)
         sp.add_argument('--kernel', help='pinned kernel key from kernels.json (default: the default)')
@@ -336,6 +430,14 @@ def parser():
             sp.add_argument('--skip-slow', action='store_true',
                             help='leave out mutants of headers that rebuild most of the kernel')
             sp.add_argument('--only', help='comma-separated mutant ids')
+        if name in ('run', 'test'):
+            sp.add_argument('--junit', help="also write kunit.py's JUnit XML here")
+            sp.add_argument('--json', help="also copy kunit.py's JSON result here")
+        if name == 'series':
+            sp.add_argument('--out', help='directory for the patches (default: in the cache)')
+            sp.add_argument('--check', action='store_true',
+                            help='prove the series: checkpatch, red before, green after on '
+                                 'um/x86_64/arm64, tools/testing/vma')
         if name == 'matrix':
             sp.add_argument('--kernels', help='comma-separated keys of kernels.json')
     return p

@@ -160,6 +160,17 @@ def fetch(key, kernels, cache, log=print, apt=None):
     tree = os.path.join(cache, 'src', f'linux-{ver}')
     if os.path.isfile(os.path.join(tree, 'Makefile')):
         return tree
+    archive = download(key, kernels, cache, log=log, apt=apt)
+    check_disk(cache, 4 << 30)
+    log(f'mpk: extracting {os.path.basename(archive)}')
+    extract(archive, tree, k['kind'])
+    return tree
+
+
+def download(key, kernels, cache, log=print, apt=None):
+    """The downloaded archive of kernels[key]; downloads it if not cached."""
+    k = kernels[key]
+    ver = upstream_version(k['version'])
     downloads = os.path.join(cache, 'downloads')
     os.makedirs(downloads, exist_ok=True)
     if k['kind'] == 'linux-source':
@@ -184,10 +195,7 @@ def fetch(key, kernels, cache, log=print, apt=None):
                 f'({(r.stderr.strip().splitlines() or ["?"])[-1]}); '
                 f'offered: {", ".join(offered) or "none"}; '
                 f'update {os.path.relpath(KERNELS_FILE)}')
-    check_disk(cache, 4 << 30)
-    log(f'mpk: extracting {os.path.basename(archive)}')
-    extract(archive, tree, k['kind'])
-    return tree
+    return archive
 
 
 def check_disk(path, need):

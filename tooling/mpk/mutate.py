@@ -80,7 +80,7 @@ def _raise_interrupt(signum, frame):
 
 def verdict(summary, baseline_passing, baseline_signatures=()):
     """killed / survived / stillborn from one mutant run's summary."""
-    if not summary['found'] and not summary['passing']:
+    if not summary['found']:   # no result at all: the mutant did not build or boot
         return 'stillborn', []
     newly = sorted(set(baseline_passing) - set(summary['passing']))
     extra = [c for c in summary['failing'] if c.startswith('kernel log:')]

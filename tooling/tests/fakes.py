@@ -3,9 +3,14 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Every test module imports this one first, so `python3 -m unittest discover
+# -s tooling/tests` finds the mpk package without PYTHONPATH.
+if os.path.join(REPO, 'tooling') not in sys.path:
+    sys.path.insert(0, os.path.join(REPO, 'tooling'))
 
 FS_H_WITH_COMPAT = '''static inline int vfs_mmap(struct file *file, struct vm_area_struct *vma)
 {

@@ -1,7 +1,9 @@
 """The verdict read from kunit.py --json: red on anything not clearly green."""
 import os
 import unittest
+from unittest import mock
 
+import fakes  # noqa: F401  (puts the mpk package on the path)
 from mpk import runner
 
 
@@ -88,11 +90,32 @@ class CommandTest(unittest.TestCase):
                     '--jobs=2', '--json=/b/r.json'):
             self.assertIn(arg, cmd)
 
+    @mock.patch.dict(os.environ)
     def test_compilers_go_through_ccache(self):
-        env = runner.build_env('/cache')
+        os.environ.pop('CCACHE_DIR', None)
+        os.environ.pop('CCACHE_BASEDIR', None)
+        env = runner.build_env('/cache', '/cache/src/linux', '/cache/build/linux-um')
         self.assertTrue(env['PATH'].startswith(runner.CCACHE_WRAPPERS + os.pathsep))
-        self.assertEqual(env['CCACHE_DIR'] if 'CCACHE_DIR' not in os.environ
-                         else '/cache/ccache', '/cache/ccache')
+        self.assertEqual(env['CCACHE_DIR'], '/cache/ccache')
+        self.assertEqual(env['CCACHE_BASEDIR'], '/cache')
+
+    @mock.patch.dict(os.environ)
+    def test_a_users_own_ccache_dir_is_kept(self):
+        os.environ['CCACHE_DIR'] = '/mine'
+        self.assertEqual(runner.build_env('/cache', '/t', '/b')['CCACHE_DIR'], '/mine')
+
+
+class ExpectedListTest(unittest.TestCase):
+    """NIPA's kunit-expected: 'group case result', the group holding the case."""
+
+    def test_parameterised_and_plain_cases(self):
+        text = runner.expected_list({'direct_compat_vma_mmap.hook_replaces_vm_file': 'F1',
+                                     'action_complete_refuses_undelegated_io_remap': 'F9'})
+        self.assertEqual(text.splitlines(), [
+            f'{runner.SUITE} action_complete_refuses_undelegated_io_remap fail',
+            'direct_compat_vma_mmap hook_replaces_vm_file fail'])
+        for line in text.splitlines():
+            self.assertEqual(len(line.split()), 3)
 
 
 if __name__ == '__main__':

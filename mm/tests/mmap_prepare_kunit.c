@@ -431,7 +431,7 @@ enum mp_warn_site {
 /*
  * How many warnings a suppressed WARN_ON_ONCE() reports depends on the
  * architecture:
- *  - with __WARN_FLAGS (x86, arm64, riscv, powerpc, s390, ...), report_bug()
+ *  - with __WARN_FLAGS (x86, arm64 and most others), report_bug()
  *    checks KUnit's suppression before the once logic, so every suppressed
  *    hit is counted and the once budget is left alone;
  *  - without it (UML, among others), WARN_ON_ONCE() is DO_ONCE_LITE_IF():

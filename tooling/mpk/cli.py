@@ -36,7 +36,7 @@ COVERAGE_DEPS = ['lcov']
 # where the host is another architecture (runner.cross_compile()).
 ARCH_DEPS = {'um': [], 'x86_64': ['qemu-system-x86', 'gcc-x86-64-linux-gnu'],
              'arm64': ['qemu-system-arm', 'gcc-aarch64-linux-gnu']}
-SERIES_DEPS = ['git', 'perl', 'liburcu-dev']
+SERIES_DEPS = ['git', 'perl', 'python3-ply', 'liburcu-dev']  # ply: checkpatch's spdxcheck
 SERIES_ARCHES = ('um', 'x86_64', 'arm64')
 
 
@@ -231,7 +231,7 @@ def run_mutants(args, tree, label, mutants, base=None):
 
     version = overlay.kernel_version(tree)
     t0 = time.monotonic()
-    rows = mutate.run_all(tree, mutants, run_suite, log=log, base=base)
+    rows = mutate.run_all(tree, mutants, run_suite, log=log, base=base, arch=args.arch)
     results = os.path.join(cache_dir(), 'results')
     os.makedirs(results, exist_ok=True)
     path = os.path.join(results, f'mutate-{version}-{time.strftime("%Y%m%dT%H%M%S")}.json')
@@ -368,7 +368,7 @@ def cmd_series(args):
         count = series.make_series(REPO, tree, who)
         out = os.path.abspath(args.out or os.path.join(
             cache, 'results', f'series-{version}'))
-        files = series.format_series(REPO, tree, out, count)
+        files = series.format_series(REPO, tree, out, who)
         log(f'mpk: {count} patches and a cover letter for Linux {version} in {out}:')
         for path in files:
             log('mpk:   ' + os.path.basename(path))

@@ -100,16 +100,21 @@ def lock_tree(tree):
     return fd
 
 
-def run_all(tree, mutants, run_suite, log=print, base=None):
-    """Baseline (unless given), then every mutant; returns the result rows."""
+def run_all(tree, mutants, run_suite, log=print, base=None, arch='um'):
+    """Baseline (unless given), then every mutant; returns the result rows.
+
+    A mutant with "arches" breaks what only those architectures can observe:
+    elsewhere it is expected to survive, and does so as 'blind', which fails
+    nothing (it still runs, so a kill there would show).
+    """
     lock = lock_tree(tree)
     try:
-        return _run_all(tree, mutants, run_suite, log, base)
+        return _run_all(tree, mutants, run_suite, log, base, arch)
     finally:
         os.close(lock)
 
 
-def _run_all(tree, mutants, run_suite, log, base):
+def _run_all(tree, mutants, run_suite, log, base, arch):
     restore_journal(tree, log=log)
     base = base or run_suite()
     if not base['passing']:
@@ -125,6 +130,8 @@ def _run_all(tree, mutants, run_suite, log, base):
             with Mutation(tree, m):
                 s = run_suite()
             v, cases = verdict(s, base['passing'], base.get('signatures', ()))
+            if v == 'survived' and arch not in m.get('arches', [arch]):
+                v, cases = 'blind', [m['blind']]
         except StaleMutant as e:
             v, cases = 'stale', [str(e)]
         rows.append({'id': m['id'], 'verdict': v, 'cases': cases,
@@ -149,5 +156,5 @@ def table(rows, mutants):
     out.append('')
     out.append(f'Score: {killed}/{len(live)} non-equivalent mutants killed; '
                + ', '.join(f'{v} {sum(r["verdict"] == v for r in rows)}'
-                           for v in ('equivalent', 'stillborn', 'stale')))
+                           for v in ('equivalent', 'blind', 'stillborn', 'stale')))
     return '\n'.join(out)

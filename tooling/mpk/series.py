@@ -154,7 +154,8 @@ def base_repo(tree_dir, extract, log=print):
     extract(tree_dir)
     git(tree_dir, 'init', '-q')
     git(tree_dir, 'config', 'gc.auto', '0')
-    git(tree_dir, 'add', '-A')
+    # -f: Debian's .gitignore ignores everything at the top level.
+    git(tree_dir, 'add', '-A', '-f')
     version = overlay.kernel_version(tree_dir)
     git(tree_dir, 'commit', '-q', '-m', f'Linux {version} as Debian ships it (mpk base)',
         env=BASE_IDENTITY)
@@ -177,7 +178,7 @@ def make_series(repo, tree, who):
                             f'Linux {overlay.kernel_version(tree)}: {r.stderr.strip()}')
         git(tree, 'commit', '-q', '-s', '-F', '-', stdin=msg, env=env)
     write_suite(repo, tree)
-    git(tree, 'add', '-A')
+    git(tree, 'add', '-A', '-f')
     with open(os.path.join(repo, UPSTREAM, 'suite.msg'), encoding='utf-8') as f:
         git(tree, 'commit', '-q', '-s', '-F', '-', stdin=f.read(), env=env)
     return len(patches) + 1
@@ -215,20 +216,20 @@ def recipients(tree, patch_files):
     return to, cc
 
 
-def format_series(repo, tree, out, count):
+def format_series(repo, tree, out, who):
     """git format-patch of the series into out, with cover letter and recipients."""
     os.makedirs(out, exist_ok=True)
     for name in os.listdir(out):
         if re.match(r'\d{4}-.*\.patch$', name):
             os.remove(os.path.join(out, name))
     rng = f'{BASE_TAG}..{BRANCH}'
-    files = git(tree, 'format-patch', '-q', '-o', out, rng).split()
+    files = git(tree, 'format-patch', '-o', out, rng, env=who).split()
     to, cc = recipients(tree, files)
     for name in files:
         os.remove(name)
-    files = git(tree, 'format-patch', '-q', '--cover-letter', '--thread=shallow',
+    files = git(tree, 'format-patch', '--cover-letter', '--thread=shallow',
                 '-o', out, *[f'--to={a}' for a in to], *[f'--cc={a}' for a in cc],
-                rng).split()
+                rng, env=who).split()
     with open(os.path.join(repo, UPSTREAM, 'cover.txt'), encoding='utf-8') as f:
         subject, _, blurb = f.read().partition('\n')
     cover = files[0]
@@ -244,10 +245,19 @@ def format_series(repo, tree, out, count):
 CHECKPATCH_TOTAL = re.compile(r'total: (\d+) errors, (\d+) warnings, (?:(\d+) checks, )?')
 
 
+# The series' repository has no upstream history, so checkpatch cannot look
+# up the commits that Fixes: names; their ids were checked in public archives
+# (README, "The upstream series").
+CHECKPATCH_IGNORE = 'UNKNOWN_COMMIT_ID'
+
+
 def checkpatch(tree, patch):
     """(errors, warnings, checks, output) of checkpatch.pl --strict on patch."""
-    r = subprocess.run(['perl', 'scripts/checkpatch.pl', '--strict', patch], cwd=tree,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(['perl', 'scripts/checkpatch.pl', '--strict',
+                        f'--ignore={CHECKPATCH_IGNORE}', patch], cwd=tree,
+                       capture_output=True, text=True, check=False,
+                       # Debian's python3 has ply (python3-ply), for spdxcheck.py.
+                       env=dict(os.environ, PATH='/usr/bin' + os.pathsep + os.environ['PATH']))
     m = CHECKPATCH_TOTAL.search(r.stdout)
     if not m:
         return 1, 0, 0, r.stdout + r.stderr
@@ -303,7 +313,8 @@ def check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=pri
 
     for path in files[1:]:
         e, w, c, out = checkpatch(tree, path)
-        row(f'checkpatch --strict {os.path.basename(path)}', e + w + c == 0,
+        row(f'checkpatch --strict --ignore={CHECKPATCH_IGNORE} {os.path.basename(path)}',
+            e + w + c == 0,
             f'{e} errors, {w} warnings, {c} checks')
     commits = git(tree, 'rev-list', '--reverse', f'{BASE_TAG}..{BRANCH}').split()
     # Red before: the suite alone on the unfixed kernel.

@@ -66,6 +66,20 @@ class MutationTest(TempDirs, unittest.TestCase):
         table = mutate.table(rows, mutants)
         self.assertIn('Score: 1/2 non-equivalent mutants killed', table)
 
+    def test_a_mutant_this_architecture_cannot_see_survives_as_blind(self):
+        results = iter([summary(['a', 'b']), summary(['a', 'b']), summary(['a'], ['b']),
+                        summary(['a', 'b']), summary(['a', 'b'])])
+        only_x86 = dict(MUTANT, id='x', arches=['x86_64'], blind='um keeps no such bit')
+        rows = mutate.run_all(self.tree, [only_x86, dict(only_x86, id='y'),
+                                          dict(only_x86, id='z', arches=['um'])],
+                              lambda: next(results), log=lambda m: None, arch='um')
+        # Blind where expected; a kill is still a kill; survival where it can see is not.
+        self.assertEqual([r['verdict'] for r in rows], ['blind', 'killed', 'survived'])
+        self.assertEqual(rows[0]['cases'], ['um keeps no such bit'])
+        self.assertIn('Score: 1/2 non-equivalent mutants killed; equivalent 0, blind 1',
+                      mutate.table(rows, [only_x86, dict(only_x86, id='y'),
+                                          dict(only_x86, id='z')]))
+
     def test_a_second_run_on_the_same_tree_is_refused(self):
         lock = mutate.lock_tree(self.tree)
         self.addCleanup(os.close, lock)

@@ -244,7 +244,7 @@ def run_mutants(args, tree, label, mutants, base=None):
 
 
 def cmd_mutate(args):
-    setup()
+    setup(BUILD_DEPS + arch_deps(args.arch))
     tree, label = resolve_tree(args)
     overlay.apply(REPO, tree, log=log)
     rows = run_mutants(args, tree, label, mutants_for(overlay.kernel_version(tree), args))
@@ -256,7 +256,7 @@ def cmd_matrix(args):
     if args.kernel_src or os.environ.get('KERNEL_SRC'):
         raise UserError('matrix builds the pinned kernels of kernels.json; unset KERNEL_SRC '
                         '(or use mpk run for your own tree)')
-    setup()
+    setup(BUILD_DEPS + arch_deps(args.arch))
     default, kernels = debian.load_kernels()
     keys = args.kernels.split(',') if args.kernels else sorted(
         kernels, key=lambda k: tuple(int(x) for x in k.split('.')))

@@ -9,6 +9,8 @@ import time
 
 SUITE = 'mmap_prepare_compat'
 CCACHE_WRAPPERS = '/usr/lib/ccache'
+QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             'qemu-tcg')
 KNOWN_FILE = os.path.join(os.path.dirname(__file__), 'known_kernel_bugs.json')
 # Kernel log lines that mean the run is not clean, whatever the cases say.
 SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'
@@ -19,6 +21,10 @@ SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'
 def build_env(cache, tree, build_dir):
     """Environment for kunit.py: every compiler call goes through ccache."""
     env = dict(os.environ)
+    if env.get('MPK_QEMU_ACCEL', 'tcg') == 'tcg':
+        # QEMU runs in TCG: see tooling/qemu-tcg. MPK_QEMU_ACCEL=kvm keeps
+        # kunit.py's own choice (KVM first) where KVM works.
+        env['PATH'] = QEMU_TCG_SHIM + os.pathsep + env.get('PATH', '')
     # Absolute paths below the common root hash as relative ones, so a cache
     # directory that moved (or a second clone's) still hits.
     env.setdefault('CCACHE_BASEDIR', os.path.commonpath([tree, build_dir]))

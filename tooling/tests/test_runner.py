@@ -105,6 +105,33 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(runner.build_env('/cache', '/t', '/b')['CCACHE_DIR'], '/mine')
 
 
+class QemuShimTest(unittest.TestCase):
+    """The shim drops every -accel but tcg and runs the real QEMU of its name."""
+
+    @mock.patch.dict(os.environ)
+    def test_only_tcg_reaches_qemu(self):
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, 'qemu-system-x86_64')
+            with open(fake, 'w') as f:
+                f.write('#!/bin/sh\nfor a do echo "$a"; done\n')
+            os.chmod(fake, 0o755)
+            os.environ.pop('MPK_QEMU_ACCEL', None)
+            env = runner.build_env('/c', '/t', '/b')
+            env['PATH'] = env['PATH'].replace(runner.CCACHE_WRAPPERS + os.pathsep, '')
+            env['PATH'] = env['PATH'].replace(runner.QEMU_TCG_SHIM,
+                                              runner.QEMU_TCG_SHIM + os.pathsep + d, 1)
+            out = subprocess.run(
+                'qemu-system-x86_64 -m 1024 -accel kvm -accel hvf -accel tcg -serial stdio',
+                shell=True, env=env, capture_output=True, text=True, check=True).stdout
+        self.assertEqual(out.split(), ['-m', '1024', '-accel', 'tcg', '-serial', 'stdio'])
+
+    @mock.patch.dict(os.environ, {'MPK_QEMU_ACCEL': 'kvm'})
+    def test_kvm_on_request(self):
+        self.assertNotIn(runner.QEMU_TCG_SHIM, runner.build_env('/c', '/t', '/b')['PATH'])
+
+
 class ExpectedListTest(unittest.TestCase):
     """NIPA's kunit-expected: 'group case result', the group holding the case."""
 

@@ -14,7 +14,7 @@ import re
 import struct
 import subprocess
 
-from . import perkernel
+from . import mutate, perkernel, runner, target as targets
 from .errors import UserError
 
 SPEC_DIR = os.path.join(os.path.dirname(__file__), 'coverage')
@@ -258,3 +258,48 @@ def lcov(build_dir, tree, out_dir, files, log=print):
         if r.returncode:
             raise UserError(f'{cmd[0]} failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}')
     return kept
+
+
+def measure(target, kunit_args=(), log=print):
+    """Build the gcov kernel of target, run the suite, report the compat functions.
+
+    Returns (summary of the run, report rows, summary text, output directory).
+    The tree is locked as a mutation run locks it: a mutant in the tree would
+    be measured too.
+    """
+    spec = load_spec(target.version)
+    if not os.path.isfile(os.path.join(target.tree, UML_FRAGMENT)):
+        raise UserError(f'{UML_FRAGMENT} missing from {target.tree}')
+    build = target.build_dir
+    lock = mutate.lock_tree(target.tree)
+    try:
+        mutate.restore_journal(target.tree, log=log)
+        remove_counts(build)
+        extra = [f'--kunitconfig={UML_FRAGMENT}', *kunit_args]
+        # Build first, so the exit handlers can be fixed before the kernel runs;
+        # kunit.py run then finds nothing to rebuild.
+        if not runner.build(target.tree, build, target.cache, arch=target.arch, extra=extra,
+                            log=log):
+            raise UserError(f'gcov build failed; see {build}/kunit-build.log')
+        if run_gcov_exit_handlers(os.path.join(build, 'vmlinux')):
+            log('mpk: vmlinux: DT_FINI_ARRAY pointed at gcov\'s exit handlers '
+                '(.fini_array.00100; see coverage.py)')
+        s = runner.judge(runner.run(target.tree, build, target.cache, arch=target.arch,
+                                    extra=extra, log=log, quiet=True), target.known_bugs)
+    finally:
+        os.close(lock)
+    out = targets.results_path(target.cache, 'coverage', target.version)
+    os.makedirs(out, exist_ok=True)
+    kept = lcov(build, target.tree, out, [*spec['functions'], *spec.get('also', {})], log=log)
+    with open(kept, encoding='utf-8') as f:
+        info = parse_info(f.read())
+
+    def read_source(path):
+        with open(os.path.join(target.tree, path), encoding='utf-8') as f:
+            return f.read().splitlines()
+
+    rows, stale = report(info, read_source, spec)
+    text = text_summary(rows, stale)
+    with open(os.path.join(out, 'summary.txt'), 'w', encoding='utf-8') as f:
+        f.write(text + '\n')
+    return s, rows, text, out

@@ -16,7 +16,7 @@ import os
 import signal
 import time
 
-from . import perkernel
+from . import perkernel, runner, target as targets
 from .errors import UserError
 
 CATALOGUE_DIR = os.path.join(os.path.dirname(__file__), 'mutants')
@@ -80,11 +80,11 @@ def _raise_interrupt(signum, frame):
 
 def verdict(summary, baseline_passing, baseline_signatures=()):
     """killed / survived / stillborn from one mutant run's summary."""
-    if not summary['found']:   # no result at all: the mutant did not build or boot
+    if not summary.found:   # no result at all: the mutant did not build or boot
         return 'stillborn', []
-    newly = sorted(set(baseline_passing) - set(summary['passing']))
-    extra = [c for c in summary['failing'] if c.startswith('kernel log:')]
-    changed = sorted(set(summary.get('signatures', ())) - set(baseline_signatures))
+    newly = sorted(set(baseline_passing) - set(summary.passing))
+    extra = [c for c in summary.failing if c.startswith('kernel log:')]
+    changed = sorted(set(summary.signatures) - set(baseline_signatures))
     changed = [f'a red case fails anew: {sig}' for sig in changed]
     return ('killed' if newly or extra or changed else 'survived'), newly + extra + changed
 
@@ -117,7 +117,7 @@ def run_all(tree, mutants, run_suite, log=print, base=None, arch='um'):
 def _run_all(tree, mutants, run_suite, log, base, arch):
     restore_journal(tree, log=log)
     base = base or run_suite()
-    if not base['passing']:
+    if not base.passing:
         raise UserError('the unmutated kernel passes no case: fix that first')
     rows = []
     for m in mutants:
@@ -129,7 +129,7 @@ def _run_all(tree, mutants, run_suite, log, base, arch):
         try:
             with Mutation(tree, m):
                 s = run_suite()
-            v, cases = verdict(s, base['passing'], base.get('signatures', ()))
+            v, cases = verdict(s, base.passing, base.signatures)
             if v == 'survived' and arch not in m.get('arches', [arch]):
                 v, cases = 'blind', [m['blind']]
         except StaleMutant as e:
@@ -158,3 +158,37 @@ def table(rows, mutants):
                + ', '.join(f'{v} {sum(r["verdict"] == v for r in rows)}'
                            for v in ('equivalent', 'blind', 'stillborn', 'stale')))
     return '\n'.join(out)
+
+
+def select(mutants, quick=False, skip_slow=False, only=None):
+    """The mutants a run asks for: the CI subset, without the slow ones, or by id."""
+    if quick:
+        mutants = [m for m in mutants if m.get('quick')]
+    if skip_slow:
+        mutants = [m for m in mutants if not m.get('slow')]
+    if only:
+        wanted = only.split(',')
+        mutants = [m for m in mutants if m['id'] in wanted]
+    return mutants
+
+
+def run_catalogue(target, mutants, kunit_args=(), log=print, base=None):
+    """Run mutants on target; write the results file; (rows, its path, seconds)."""
+
+    def run_suite():
+        return runner.run(target.tree, target.build_dir, target.cache, arch=target.arch,
+                          extra=['--timeout=120', *kunit_args], log=lambda m: None,
+                          quiet=True)
+
+    t0 = time.monotonic()
+    rows = run_all(target.tree, mutants, run_suite, log=log, base=base, arch=target.arch)
+    path = targets.results_path(target.cache, 'mutate', target.version, '.json')
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump({'kernel': target.version, 'arch': target.arch, 'rows': rows}, f, indent=1)
+    return rows, path, round(time.monotonic() - t0)
+
+
+def failed(rows):
+    """The rows that fail a mutation run: every verdict but killed, equivalent, blind."""
+    return [r for r in rows if r['verdict'] in ('survived', 'stillborn', 'stale')]
+

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+from typing import NamedTuple
 
 from .errors import UserError
 
@@ -141,8 +142,13 @@ def plan(repo, tree, version):
     return writes, new_stamp
 
 
+class Applied(NamedTuple):
+    version: str        # the tree's kernel version, as check_tree() read it
+    written: list       # tree-relative paths written this time
+
+
 def apply(repo, tree, log=print):
-    """Install the overlay into tree; return the list of paths written."""
+    """Install the overlay into tree; the version and the paths written."""
     version = check_tree(tree)
     writes, stamp = plan(repo, tree, version)
     for rel, text in sorted(writes.items()):
@@ -156,4 +162,4 @@ def apply(repo, tree, log=print):
             f.write(stamp_text)
     log(f'mpk: overlay on Linux {version} at {tree}: '
         + (f'{len(writes)} file(s) updated' if writes else 'already up to date'))
-    return sorted(writes)
+    return Applied(version, sorted(writes))

@@ -1,4 +1,5 @@
 """Run the suite with the tree's own kunit.py and judge the result."""
+import dataclasses
 import json
 import os
 import platform
@@ -77,6 +78,31 @@ def find_group(group, name):
     return None
 
 
+@dataclasses.dataclass
+class Summary:
+    """One run of the suite, as the gate sees it (cf. kunit_parser's TestCounts).
+
+    failing names every reason the run is not green: cases, and entries such
+    as 'kernel log: ...' or '<suite> (suite missing ...)'.  After judge(),
+    known holds the failing cases that a known kernel bug explains (they no
+    longer count in failed), and fixed the known-bug cases that now pass.
+    """
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failing: list = dataclasses.field(default_factory=list)
+    passing: list = dataclasses.field(default_factory=list)
+    found: bool = False             # the suite is in the results at all
+    signatures: list = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    known: list = dataclasses.field(default_factory=list)
+    fixed: list = dataclasses.field(default_factory=list)
+
+    def fail(self, why, count=1):
+        self.failed += count
+        self.failing.append(why)
+
+
 def summarise(result, suite=SUITE):
     """Counts and failing case names of suite in a kunit.py --json result.
 
@@ -84,28 +110,23 @@ def summarise(result, suite=SUITE):
     silently did not run must never read as green.
     """
     group = find_group(result, suite) if result else None
-    s = {'passed': 0, 'failed': 0, 'skipped': 0, 'failing': [], 'passing': [],
-         'found': bool(group)}
+    s = Summary(found=bool(group))
     if not group:
-        s['failed'] = 1
-        s['failing'].append(f'{suite} (suite missing from the results)')
+        s.fail(f'{suite} (suite missing from the results)')
         return s
     for name, status in leaves(group):
         if status == 'PASS':
-            s['passed'] += 1
-            s['passing'].append(name)
+            s.passed += 1
+            s.passing.append(name)
         elif status == 'SKIP':
-            s['skipped'] += 1
+            s.skipped += 1
         else:
-            s['failed'] += 1
-            s['failing'].append(name)
+            s.fail(name)
     errors = group.get('misc', {}).get('errors', 0)
     if errors:
-        s['failed'] += errors
-        s['failing'].append(f'{suite} ({errors} missing or unparsed case(s))')
-    if not s['passed'] + s['failed'] + s['skipped']:
-        s['failed'] = 1
-        s['failing'].append(f'{suite} (no case ran)')
+        s.fail(f'{suite} ({errors} missing or unparsed case(s))', errors)
+    if not s.passed + s.failed + s.skipped:
+        s.fail(f'{suite} (no case ran)')
     return s
 
 
@@ -137,7 +158,7 @@ def splats(kernel_log):
 
 
 def load_known(version, path=KNOWN_FILE):
-    """{case: 'F1-...+F3-...'}: the kernel bugs known to turn cases red on version."""
+    """{case: ['F1-...', 'F3-...']}: the kernel bugs known to turn cases red on version."""
     with open(path, encoding='utf-8') as f:
         known = json.load(f)
     ids = {}
@@ -145,7 +166,7 @@ def load_known(version, path=KNOWN_FILE):
         if version in bug['kernels']:
             for case in bug['cases']:
                 ids.setdefault(case, []).append(bug['id'])
-    return {case: '+'.join(bugs) for case, bugs in ids.items()}
+    return ids
 
 
 def expected_list(known):
@@ -157,7 +178,7 @@ def expected_list(known):
     Our verdicts are the same on every architecture, so arch only names the file.
     """
     lines = []
-    for case, ids in sorted(known.items()):
+    for case in sorted(known):
         group, _, name = case.rpartition('.')
         lines.append(f'{group or SUITE} {name} fail')
     return '\n'.join(lines) + '\n'
@@ -170,12 +191,10 @@ def judge(s, known):
     names it but does not fail on it.  Every other failure fails the gate.
     A known bug whose case now passes is reported (the kernel was fixed).
     """
-    s = dict(s)
-    s['known'] = [c for c in s['failing'] if c in known]
-    s['failing'] = [c for c in s['failing'] if c not in known]
-    s['failed'] -= len(s['known'])
-    s['fixed'] = sorted(c for c in known if c in s.get('passing', ()))
-    return s
+    known_red = [c for c in s.failing if c in known]
+    return dataclasses.replace(
+        s, known=known_red, failing=[c for c in s.failing if c not in known],
+        failed=s.failed - len(known_red), fixed=sorted(c for c in known if c in s.passing))
 
 
 def kunit(cmd, tree, build_dir, cache, log_name, log=print, quiet=True):
@@ -213,9 +232,8 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
     except (FileNotFoundError, json.JSONDecodeError):
         result = None
     s = summarise(result)
-    if rc != 0 and not s['failed']:
-        s['failed'] = 1
-        s['failing'].append(f'kunit.py exited {rc} (configuration, build or boot failure)')
+    if rc != 0 and not s.failed:
+        s.fail(f'kunit.py exited {rc} (configuration, build or boot failure)')
     try:
         with open(os.path.join(build_dir, 'test.log'), encoding='utf-8',
                   errors='replace') as f:
@@ -223,9 +241,8 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False):
     except FileNotFoundError:
         kernel_log = ''
     bad = splats(kernel_log)
-    s['signatures'] = sorted(failure_signatures(kernel_log))
+    s.signatures = sorted(failure_signatures(kernel_log))
     if bad:
-        s['failed'] += 1
-        s['failing'].append(f'kernel log: {bad[0]} ({len(bad)} line(s) in test.log)')
-    s['seconds'] = round(seconds, 1)
+        s.fail(f'kernel log: {bad[0]} ({len(bad)} line(s) in test.log)')
+    s.seconds = round(seconds, 1)
     return s

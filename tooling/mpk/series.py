@@ -14,8 +14,9 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
-from . import overlay
+from . import debian, mutate, overlay, runner, target as targets
 from .errors import UserError
 
 UPSTREAM = 'upstream'
@@ -321,9 +322,9 @@ def check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=pri
     git(tree, 'checkout', '-q', '-f', '-B', RED_BRANCH, BASE_TAG)
     git(tree, 'cherry-pick', commits[-1], env=BASE_IDENTITY)
     s = run_suite('um')
-    red = set(s['failing'])
+    red = set(s.failing)
     row('suite alone on the unfixed kernel (um): red = the fixed findings\' cases',
-        red == expected_red, f'{s["passed"]} passed, {len(red)} red'
+        red == expected_red, f'{s.passed} passed, {len(red)} red'
         + (f'; unexpected: {sorted(red - expected_red)}' if red - expected_red else '')
         + (f'; missing: {sorted(expected_red - red)}' if expected_red - red else ''))
     # Bisectable: every fix commit builds.
@@ -334,11 +335,11 @@ def check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=pri
     git(tree, 'checkout', '-q', '-f', BRANCH)
     for arch in arches:
         s = run_suite(arch)
-        row(f'whole series, suite on {arch}', not s['failing'] and not s['failed']
-            and not s['skipped'] and s['passed'] > 0,
-            f'{s["passed"]} passed, {s["failed"]} failed, {s["skipped"]} skipped'
-            + (f' ({"; ".join(s["failing"])})' if s['failing'] else '')
-            + f', {s["seconds"]} s')
+        row(f'whole series, suite on {arch}', not s.failing and not s.failed
+            and not s.skipped and s.passed > 0,
+            f'{s.passed} passed, {s.failed} failed, {s.skipped} skipped'
+            + (f' ({"; ".join(s.failing)})' if s.failing else '')
+            + f', {s.seconds} s')
     ok, last = vma_tests(tree)
     row('tools/testing/vma builds and passes', ok, last)
     return rows
@@ -348,3 +349,45 @@ def table(rows):
     out = ['| step | result | detail |', '|---|---|---|']
     out += [f'| {step} | {"ok" if ok else "FAIL"} | {detail} |' for step, ok, detail in rows]
     return '\n'.join(out)
+
+
+def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 'arm64'),
+            log=print):
+    """mpk series: write the series into out; with check_it, prove it.
+
+    Returns (patch files, check rows or None, seconds the check took).
+    """
+    key, kernels = targets.kernel_key(kernel)
+    cache = targets.cache_dir()
+    who = identity()
+    archive = debian.download(key, kernels, cache, log=log)
+    version = debian.upstream_version(kernels[key]['version'])
+    root = os.path.join(cache, 'series')
+    tree = base_repo(os.path.join(root, 'src', f'linux-{version}'),
+                     lambda path: debian.extract(archive, path, kernels[key]['kind']), log=log)
+    lock = mutate.lock_tree(tree)
+    try:
+        count = make_series(repo, tree, who)
+        out = os.path.abspath(out or os.path.join(cache, 'results', f'series-{version}'))
+        files = format_series(repo, tree, out, who)
+        log(f'mpk: {count} patches and a cover letter for Linux {version} in {out}:')
+        for path in files:
+            log('mpk:   ' + os.path.basename(path))
+        if not check_it:
+            return files, None, 0
+        t0 = time.monotonic()
+        fixed = fixed_bug_ids(repo)
+        expected_red = {case for case, ids in runner.load_known(version).items()
+                        if any(i.split('-')[0] in fixed for i in ids)}
+
+        def build_dir(arch):
+            return os.path.join(root, 'build', f'linux-{version}-{arch}')
+
+        def run_suite(arch):
+            return runner.judge(runner.run(tree, build_dir(arch), cache, arch=arch,
+                                           extra=kunit_args, log=log, quiet=True), {})
+
+        rows = check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=log)
+        return files, rows, round(time.monotonic() - t0)
+    finally:
+        os.close(lock)

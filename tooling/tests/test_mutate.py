@@ -1,10 +1,9 @@
 """mpk mutate: one mutant at a time, the tree always restored, honest verdicts."""
-import json
 import os
 import unittest
 
 from fakes import TempDirs, checksum, make_tree, read, write
-from mpk import mutate
+from mpk import mutate, runner
 from mpk.errors import UserError
 
 MUTANT = {'id': 'm1', 'file': 'mm/util.c', 'why': 'drops a line',
@@ -13,7 +12,7 @@ UTIL_C = 'void f(void)\n{\n\tdesc->pgoff = vma_start_pgoff(vma);\n}\n'
 
 
 def summary(passing=(), failing=(), found=True):
-    return {'passing': list(passing), 'failing': list(failing), 'found': found}
+    return runner.Summary(passing=list(passing), failing=list(failing), found=found)
 
 
 class MutationTest(TempDirs, unittest.TestCase):
@@ -107,7 +106,8 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(mutate.verdict(summary(['a'], ['known']), ['a'])[0], 'survived')
 
     def test_a_red_case_failing_in_a_new_way_kills(self):
-        s = dict(summary(['a'], ['known']), signatures=['x.c:# | old', 'x.c:# | new'])
+        s = summary(['a'], ['known'])
+        s.signatures = ['x.c:# | old', 'x.c:# | new']
         v, cases = mutate.verdict(s, ['a'], ['x.c:# | old'])
         self.assertEqual(v, 'killed')
         self.assertEqual(cases, ['a red case fails anew: x.c:# | new'])

@@ -28,7 +28,7 @@ class ApplyTest(TempDirs, unittest.TestCase):
         overlay.apply(REPO, tree, log=lambda m: None)
         before = checksum(tree)
         mtime = os.stat(os.path.join(tree, 'mm/tests/mmap_prepare_kunit.c')).st_mtime_ns
-        written = overlay.apply(REPO, tree, log=lambda m: None)
+        written = overlay.apply(REPO, tree, log=lambda m: None).written
         self.assertEqual(written, [])
         self.assertEqual(checksum(tree), before)
         # An untouched file keeps its mtime, so nothing is rebuilt.
@@ -41,7 +41,7 @@ class ApplyTest(TempDirs, unittest.TestCase):
         overlay.apply(repo, tree, log=lambda m: None)
         write(repo, 'mm/tests/mmap_prepare_kunit.c', '// edited test\n')
         write(repo, 'additions/mm/Makefile', 'obj-y += tests/mmap_prepare_kunit.o\n')
-        written = overlay.apply(repo, tree, log=lambda m: None)
+        written = overlay.apply(repo, tree, log=lambda m: None).written
         self.assertEqual(written, ['mm/Makefile', 'mm/tests/mmap_prepare_kunit.c'])
         self.assertEqual(read(tree, 'mm/tests/mmap_prepare_kunit.c'), '// edited test\n')
         makefile = read(tree, 'mm/Makefile')
@@ -58,7 +58,7 @@ class ApplyTest(TempDirs, unittest.TestCase):
         tree = git_tree(self.tmp())
         overlay.apply(REPO, tree, log=lambda m: None)
         before = checksum(tree)
-        self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None), [])
+        self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None).written, [])
         self.assertEqual(checksum(tree), before)
 
     def test_committed_overlay_counts_as_ours(self):
@@ -67,7 +67,7 @@ class ApplyTest(TempDirs, unittest.TestCase):
         os.remove(os.path.join(tree, overlay.STAMP))
         git(tree, 'add', '-A')
         git(tree, 'commit', '-q', '-m', 'add the suite')
-        self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None), [])
+        self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None).written, [])
 
     def test_backport_header_replaces_the_api_header_on_older_kernels(self):
         for version, expect in (((6, 18, 15), 'backports/6.18/'), ((7, 1, 13), 'backports/7.1/'),

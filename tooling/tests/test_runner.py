@@ -25,29 +25,29 @@ class SummariseTest(unittest.TestCase):
             group('native_mmap_prepare', cases=[('hook_sets_flags', 'SKIP')]),
         ])
         s = runner.summarise(result(group('other', cases=[('x', 'FAIL')]), suite))
-        self.assertEqual((s['passed'], s['failed'], s['skipped']), (2, 1, 1))
-        self.assertEqual(s['failing'], ['nested_vfs_mmap_backing_file.hook_fails'])
+        self.assertEqual((s.passed, s.failed, s.skipped), (2, 1, 1))
+        self.assertEqual(s.failing, ['nested_vfs_mmap_backing_file.hook_fails'])
 
     def test_crash_counts_as_failure(self):
         s = runner.summarise(result(group(runner.SUITE, cases=[('a', 'ERROR')])))
-        self.assertEqual(s['failed'], 1)
+        self.assertEqual(s.failed, 1)
 
     def test_missing_suite_is_a_failure(self):
         s = runner.summarise(result(group('lazy_mmu_mode', cases=[('a', 'PASS')])))
-        self.assertEqual((s['passed'], s['failed']), (0, 1))
-        self.assertIn('suite missing', s['failing'][0])
+        self.assertEqual((s.passed, s.failed), (0, 1))
+        self.assertIn('suite missing', s.failing[0])
 
     def test_no_result_file_is_a_failure(self):
-        self.assertEqual(runner.summarise(None)['failed'], 1)
+        self.assertEqual(runner.summarise(None).failed, 1)
 
     def test_suite_that_ran_nothing_is_a_failure(self):
         s = runner.summarise(result(group(runner.SUITE)))
-        self.assertEqual(s['failed'], 1)
-        self.assertIn('no case ran', s['failing'][0])
+        self.assertEqual(s.failed, 1)
+        self.assertIn('no case ran', s.failing[0])
 
     def test_missing_cases_reported_by_the_parser_fail(self):
         s = runner.summarise(result(group(runner.SUITE, cases=[('a', 'PASS')], errors=2)))
-        self.assertEqual(s['failed'], 2)
+        self.assertEqual(s.failed, 2)
 
 
 KTAP = """        ok 4 hook_changes_pgoff

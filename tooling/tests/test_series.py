@@ -81,7 +81,7 @@ class FixPatchesTest(unittest.TestCase):
         ids = series.fixed_bug_ids(REPO)
         self.assertEqual(ids, {'F1', 'F2'})
         known = runner.load_known('7.3.4')
-        fixed = {c for c, bugs in known.items() if bugs.split('-')[0] in ids}
+        fixed = {c for c, bugs in known.items() if any(b.split('-')[0] in ids for b in bugs)}
         self.assertEqual(len(fixed), 11)
 
     def test_a_patch_without_a_diff_is_refused(self):

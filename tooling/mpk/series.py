@@ -273,7 +273,8 @@ def make_kernel(tree, build_dir, arch='um'):
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                            check=False)
         if r.returncode:
-            return False, (r.stderr.strip().splitlines() or ['?'])[-1]
+            lines = r.stderr.strip().splitlines() or ['?']
+            return False, next((ln for ln in lines if 'error:' in ln), lines[-1])
     return True, ''
 
 

@@ -84,11 +84,6 @@ enum mp_change {
 	MP_ACTION_BAD_TYPE	= BIT(21),	/* action type the kernel lacks */
 };
 
-#define MP_ANY_REMAP	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS)
-#define MP_ANY_ACTION	(MP_ANY_REMAP | MP_MAPS_KERNEL_PAGES)
-/* Hooks whose action the kernel refuses with a WARN. */
-#define MP_ACTION_REFUSED	(MP_ACTION_BAD_OVERRIDE | MP_ACTION_BAD_TYPE)
-
 /* overlay-only: begin */
 /*
  * Everything that differs between kernel versions lives in this header, and
@@ -105,13 +100,38 @@ enum mp_change {
 #define MP_NO_ANON_HOOK		"a hook can make a VMA anonymous since 7.2"
 #define MP_NO_OVERRIDE_CHECK	"error_override, checked by the kernel, arrived in 7.2"
 #define MP_NO_SUPPRESS		"kunit_warning_suppress(), to keep the WARN out of the log, is 7.2+"
+#define MP_NEEDS_ACTIONS	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS | \
+				 MP_MAPS_KERNEL_PAGES | MP_INSTALLS_MAPPED)
 /* overlay-only: end */
 
+/* The kernel's WARN_ON_ONCE() sites that the suite reaches on purpose. */
+enum mp_warn_site {
+	MP_WARN_NONE,
+	MP_WARN_BAD_OVERRIDE,	/* check_mmap_action() */
+	MP_WARN_BAD_TYPE,	/* mmap_action_prepare() */
+	MP_WARN_UNDELEGATED,	/* mmap_action_complete() */
+	MP_WARN_BOTH_HOOKS,	/* can_mmap_file(), our own inlined copy */
+	MP_WARN_BOTH_HOOKS_MMAP, /* can_mmap_file(), inlined in do_mmap() */
+	MP_NR_WARN_SITES
+};
+
+/* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
+#define MP_REMAP_FLAGS		(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP)
+#define MP_MAP_PAGES_FLAGS	VM_MIXEDMAP
+
+/* One row: what the hook does, and what must come of it. */
 struct mp_behaviour {
 	const char *name;
-	unsigned int changes;
-	int error;		/* what mmap() must return, 0 for success */
-	bool map_private;	/* MAP_PRIVATE instead of MAP_SHARED */
+	unsigned int changes;		/* what the hook does to the descriptor */
+	bool map_private;		/* MAP_PRIVATE instead of MAP_SHARED */
+	/* The answer: */
+	int error;			/* what mmap() returns, 0 for success */
+	enum mp_warn_site warns;	/* the WARN_ON_ONCE() site it reaches, once */
+	vm_flags_t adds_flags;		/* flags the kernel adds to the hook's */
+	int mapped_calls;		/* calls of vm_ops->mapped() */
+	bool mapped_private;		/* ->mapped()'s private data ends on the VMA */
+	bool readable;			/* the test pages read back through the mapping */
+	int faults;			/* ... faulting in through the hook's vm_ops */
 };
 
 static const struct mp_behaviour mp_behaviours[] = {
@@ -120,7 +140,8 @@ static const struct mp_behaviour mp_behaviours[] = {
 	{ .name = "hook_clears_flags", .changes = MP_CLEARS_FLAGS },
 	{ .name = "hook_changes_pgoff", .changes = MP_CHANGES_PGOFF },
 	{ .name = "hook_replaces_vm_file", .changes = MP_REPLACES_VM_FILE },
-	{ .name = "hook_installs_vm_ops_with_fault", .changes = MP_INSTALLS_VM_OPS },
+	{ .name = "hook_installs_vm_ops_with_fault", .changes = MP_INSTALLS_VM_OPS,
+	  .readable = true, .faults = 1 },
 	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA },
 	{ .name = "hook_changes_page_prot", .changes = MP_CHANGES_PAGE_PROT },
 	/* As /dev/zero does for MAP_PRIVATE: the VMA then counts as anonymous. */
@@ -129,7 +150,8 @@ static const struct mp_behaviour mp_behaviours[] = {
 	{ .name = "hook_fails", .changes = MP_FAILS, .error = MP_HOOK_ERROR },
 	{ .name = "hook_changes_everything",
 	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_REPLACES_VM_FILE |
-		     MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT },
+		     MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT,
+	  .readable = true, .faults = 1 },
 	{ .name = "hook_changes_everything_then_fails",
 	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS |
 		     MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT | MP_FAILS,
@@ -140,13 +162,18 @@ KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 
 /* Hooks that ask the kernel for follow-up work, and vm_ops->mapped(). */
 static const struct mp_behaviour mp_action_behaviours[] = {
-	{ .name = "remap_pfn_of_test_pages", .changes = MP_REMAPS_PFNS },
-	{ .name = "io_remap_pfn_of_test_pages", .changes = MP_IO_REMAPS_PFNS },
-	{ .name = "simple_ioremap_of_test_pages", .changes = MP_SIMPLE_IO_REMAPS },
-	{ .name = "map_kernel_pages_array", .changes = MP_MAPS_KERNEL_PAGES },
+	{ .name = "remap_pfn_of_test_pages", .changes = MP_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "io_remap_pfn_of_test_pages", .changes = MP_IO_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "simple_ioremap_of_test_pages", .changes = MP_SIMPLE_IO_REMAPS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "map_kernel_pages_array", .changes = MP_MAPS_KERNEL_PAGES,
+	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
 	{ .name = "map_kernel_pages_and_changes_everything",
 	  .changes = MP_MAPS_KERNEL_PAGES | MP_SETS_FLAGS | MP_CLEARS_FLAGS |
-		     MP_CHANGES_PGOFF | MP_SETS_PRIVATE_DATA },
+		     MP_CHANGES_PGOFF | MP_SETS_PRIVATE_DATA,
+	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
 	{ .name = "action_prepare_fails",
 	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE,
 	  .error = -EFAULT },
@@ -162,19 +189,23 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	/* The kernel WARNs about such a hook (suppressed, so the log stays clean). */
 	{ .name = "action_with_invalid_error_override_refused",
 	  .changes = MP_REMAPS_PFNS | MP_ACTION_BAD_OVERRIDE,
-	  .error = -EINVAL },
+	  .error = -EINVAL, .warns = MP_WARN_BAD_OVERRIDE },
 	{ .name = "action_of_unknown_type_refused",
 	  .changes = MP_ACTION_BAD_TYPE,
-	  .error = -EINVAL },
+	  .error = -EINVAL, .warns = MP_WARN_BAD_TYPE },
 	{ .name = "remap_hidden_from_rmap_until_complete",
-	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP },
-	{ .name = "vm_ops_mapped_called_once", .changes = MP_INSTALLS_MAPPED },
+	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "vm_ops_mapped_called_once", .changes = MP_INSTALLS_MAPPED,
+	  .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_sets_private_data",
-	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE | MP_SETS_PRIVATE_DATA },
+	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE | MP_SETS_PRIVATE_DATA,
+	  .mapped_calls = 1, .mapped_private = true },
 	{ .name = "vm_ops_mapped_fails",
 	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
-	  .error = MP_MAPPED_ERROR },
-	{ .name = "vm_ops_mapped_after_remap", .changes = MP_INSTALLS_MAPPED | MP_REMAPS_PFNS },
+	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
+	{ .name = "vm_ops_mapped_after_remap", .changes = MP_INSTALLS_MAPPED | MP_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .mapped_calls = 1, .readable = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
@@ -433,16 +464,6 @@ static unsigned long mp_vm_mmap(struct file *file, bool map_private)
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
-/* The kernel's WARN_ON_ONCE() sites that the suite reaches on purpose. */
-enum mp_warn_site {
-	MP_WARN_BAD_OVERRIDE,	/* check_mmap_action() */
-	MP_WARN_BAD_TYPE,	/* mmap_action_prepare() */
-	MP_WARN_UNDELEGATED,	/* mmap_action_complete() */
-	MP_WARN_BOTH_HOOKS,	/* can_mmap_file(), our own inlined copy */
-	MP_WARN_BOTH_HOOKS_MMAP, /* can_mmap_file(), inlined in do_mmap() */
-	MP_NR_WARN_SITES
-};
-
 /*
  * How many warnings a suppressed WARN_ON_ONCE() reports depends on the
  * architecture:
@@ -482,22 +503,21 @@ static void mp_expect_warnings(struct kunit *test, enum mp_warn_site site, int h
 /* Map map->file once; fill in what the hook, the route and the VMA show. */
 static void mp_do_map(struct kunit *test, struct mp_map *map)
 {
-	unsigned int changes = map->behaviour->changes;
+	const struct mp_behaviour *b = map->behaviour;
 	struct mp_ctx *ctx = test->priv;
 	struct vm_area_struct *vma;
 	int warnings = 0;
 	bool found;
 
 	ctx->cur = map;
-	if (changes & MP_ACTION_REFUSED) {
+	if (b->warns) {
 		kunit_warning_suppress(test) {
-			map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+			map->addr = mp_vm_mmap(map->file, b->map_private);
 			warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
 		}
-		mp_expect_warnings(test, (changes & MP_ACTION_BAD_TYPE) ?
-				   MP_WARN_BAD_TYPE : MP_WARN_BAD_OVERRIDE, 1, warnings);
+		mp_expect_warnings(test, b->warns, 1, warnings);
 	} else {
-		map->addr = mp_vm_mmap(map->file, map->behaviour->map_private);
+		map->addr = mp_vm_mmap(map->file, b->map_private);
 	}
 	if (IS_ERR_VALUE(map->addr))
 		return;
@@ -559,27 +579,14 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
 }
 
-/* Flags the kernel adds when it prepares the action the hook asked for. */
-static vm_flags_t mp_action_flags(unsigned int changes)
-{
-	if (changes & MP_ANY_REMAP)
-		return VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	if (changes & MP_MAPS_KERNEL_PAGES)
-		return VM_MIXEDMAP;
-	return 0;
-}
-
 /* The VMA @v shows exactly what the hook (and its action) left. */
 static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 				  const struct mp_vma *v, const struct mp_map *map)
 {
 	const struct vm_area_desc *left = &map->left;
-	unsigned int changes = map->behaviour->changes;
-	vm_flags_t flags = mp_desc_flags(left) | mp_action_flags(changes);
-	void *private_data = left->private_data;
-
-	if (changes & MP_MAPPED_SETS_PRIVATE)
-		private_data = &mp_ctx()->mapped_cookie;
+	const struct mp_behaviour *b = map->behaviour;
+	vm_flags_t flags = mp_desc_flags(left) | b->adds_flags;
+	void *private_data = b->mapped_private ? &mp_ctx()->mapped_cookie : left->private_data;
 
 	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
@@ -616,7 +623,7 @@ static void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
 /* The test pages read back through the user mapping. */
 static void mp_expect_data(struct kunit *test, struct mp_map *map)
 {
-	unsigned int changes = map->behaviour->changes;
+	const struct mp_behaviour *b = map->behaviour;
 	u8 buf[MP_READBACK];
 	int i;
 
@@ -625,23 +632,17 @@ static void mp_expect_data(struct kunit *test, struct mp_map *map)
 	for (i = 0; i < sizeof(buf); i++)
 		KUNIT_ASSERT_EQ_MSG(test, buf[i], MP_PATTERN + MP_FAULT_PAGE, "byte %d", i);
 	/* Actions populate the page tables: only a hook's vm_ops fault. */
-	KUNIT_EXPECT_EQ(test, map->faults, !!(changes & MP_INSTALLS_VM_OPS));
-	if (changes & MP_INSTALLS_VM_OPS)
+	KUNIT_EXPECT_EQ(test, map->faults, b->faults);
+	if (b->faults)
 		KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
 }
 
-/* vm_ops->mapped() ran once, on the VMA as the hook left it, or not at all. */
+/* vm_ops->mapped() ran as often as the row says, on the VMA as the hook left it. */
 static void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsigned long addr)
 {
-	unsigned int changes = map->behaviour->changes;
-	bool action_failed = changes & (MP_ACTION_OUT_OF_RANGE | MP_ACTION_SLAB_PAGE |
-					MP_ACTION_REFUSED);
-
-	if (!(changes & MP_INSTALLS_MAPPED) || action_failed || (changes & MP_FAILS)) {
-		KUNIT_EXPECT_EQ(test, map->mapped_calls, 0);
+	KUNIT_ASSERT_EQ(test, map->mapped_calls, map->behaviour->mapped_calls);
+	if (!map->mapped_calls)
 		return;
-	}
-	KUNIT_ASSERT_EQ(test, map->mapped_calls, 1);
 	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
 	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
 	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, map->left.pgoff);
@@ -735,7 +736,7 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 		KUNIT_EXPECT_FALSE_MSG(test,
 				       rwsem_is_locked(&map->left.vm_file->f_mapping->i_mmap_rwsem),
 				       "rmap lock still held after mmap()");
-	if (map->behaviour->changes & (MP_ANY_ACTION | MP_INSTALLS_VM_OPS))
+	if (map->behaviour->readable)
 		mp_expect_data(test, map);
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
@@ -763,13 +764,13 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 	struct mp_map *native, *via;
 
 	/* overlay-only: begin */
-	if (!MP_HAVE_ACTIONS && (b->changes & (MP_ANY_ACTION | MP_INSTALLS_MAPPED)))
+	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
 		kunit_skip(test, MP_NO_ACTIONS);
 	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
 		kunit_skip(test, MP_NO_ANON_HOOK);
 	if (!MP_HAVE_OVERRIDE_CHECK && (b->changes & MP_ACTION_BAD_OVERRIDE))
 		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
-	if (!MP_HAVE_WARN_SUPPRESS && (b->changes & MP_ACTION_REFUSED))
+	if (!MP_HAVE_WARN_SUPPRESS && b->warns)
 		kunit_skip(test, MP_NO_SUPPRESS);
 	/* overlay-only: end */
 

@@ -159,6 +159,7 @@ def cmd_mutate(args):
 
 
 def cmd_matrix(args):
+    matrix.refuse_user_tree(args)     # before anything is installed
     setup(BUILD_DEPS + arch_deps(args.arch))
     rows, results = matrix.run(args, args.kunit_args, log=log)
     print(matrix.table(rows))

@@ -15,11 +15,15 @@ def keys(kernels, wanted=None):
     return sorted(kernels, key=lambda k: tuple(int(x) for x in k.split('.')))
 
 
-def run(args, kunit_args=(), log=print):
-    """Run each kernel (apply, build, run, judge); (rows, results folder)."""
+def refuse_user_tree(args):
     if args.kernel_src or os.environ.get('KERNEL_SRC'):
         raise UserError('matrix builds the pinned kernels of kernels.json; unset KERNEL_SRC '
                         '(or use mpk run for your own tree)')
+
+
+def run(args, kunit_args=(), log=print):
+    """Run each kernel (apply, build, run, judge); (rows, results folder)."""
+    refuse_user_tree(args)
     _, kernels = debian.load_kernels()
     results = targets.results_path(targets.cache_dir(), 'matrix', args.arch)
     os.makedirs(results, exist_ok=True)

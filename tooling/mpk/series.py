@@ -290,22 +290,33 @@ def vma_tests(tree):
     return r.returncode == 0, last
 
 
-def fixed_bug_ids(repo):
-    """{'F1', 'F2'}: the kernel findings upstream/series fixes (fix-<id>-*.patch)."""
-    ids = set()
+def fix_ids(repo):
+    """['F1', 'F2']: the finding each fix of upstream/series fixes, in order."""
+    ids = []
     for path in fix_patches(repo):
         m = re.match(r'fix-(F\d+)-', os.path.basename(path))
         if not m:
             raise UserError(f'{path}: a fix is named fix-F<n>-<what>.patch')
-        ids.add(m.group(1))
+        ids.append(m.group(1))
     return ids
 
 
-def check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=print):
+def fixed_bug_ids(repo):
+    """{'F1', 'F2'}: the kernel findings upstream/series fixes."""
+    return set(fix_ids(repo))
+
+
+def cases_of(known, bug_id):
+    """The cases a finding (F1) turns red, from {case: [bug ids]}."""
+    return {case for case, ids in known.items() if any(i.split('-')[0] == bug_id for i in ids)}
+
+
+def check(repo, tree, files, run_suite, build_dir, fix_cases, arches, log=print):
     """Prove the series: [(step, ok, detail)], the fixes and suite committed.
 
     run_suite(arch) builds and runs the suite in tree, returning runner's
     summary judged against no known bug; build_dir(arch) is where.
+    fix_cases[i] is the set of cases fix i must turn green.
     """
     rows = []
 
@@ -319,16 +330,20 @@ def check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=pri
             e + w + c == 0,
             f'{e} errors, {w} warnings, {c} checks')
     commits = git(tree, 'rev-list', '--reverse', f'{BASE_TAG}..{BRANCH}').split()
-    # Red before: the suite alone on the unfixed kernel.
-    git(tree, 'checkout', '-q', '-f', '-B', RED_BRANCH, BASE_TAG)
-    git(tree, 'cherry-pick', commits[-1], env=BASE_IDENTITY)
-    s = run_suite('um')
-    red = set(s.failing)
-    row('suite alone on the unfixed kernel (um): red = the fixed findings\' cases',
-        red == expected_red, f'{s.passed} passed, {len(red)} red'
-        + (f'; unexpected: {sorted(red - expected_red)}' if red - expected_red else '')
-        + (f'; missing: {sorted(expected_red - red)}' if expected_red - red else ''))
-    # Bisectable: every fix commit builds.
+    # Red before, and each fix turning exactly its own cases green: the suite
+    # on the unfixed kernel, then on each fix commit in turn.
+    for n, base in enumerate([BASE_TAG, *commits[:-1]]):
+        expected = set().union(*fix_cases[n:])
+        git(tree, 'checkout', '-q', '-f', '-B', RED_BRANCH, base)
+        git(tree, 'cherry-pick', commits[-1], env=BASE_IDENTITY)
+        s = run_suite('um')
+        red = set(s.failing)
+        where = 'the unfixed kernel' if not n else f'patch {n}/{len(commits)}'
+        row(f'suite on {where} (um): red = the cases of the fixes still to come',
+            red == expected, f'{s.passed} passed, {len(red)} red'
+            + (f'; unexpected: {sorted(red - expected)}' if red - expected else '')
+            + (f'; missing: {sorted(expected - red)}' if expected - red else ''))
+    # Bisectable: every fix commit builds as it is.
     for n, commit in enumerate(commits[:-1], 1):
         git(tree, 'checkout', '-q', '-f', commit)
         ok, err = make_kernel(tree, build_dir('um'))
@@ -377,9 +392,8 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
         if not check_it:
             return files, None, 0
         t0 = time.monotonic()
-        fixed = fixed_bug_ids(repo)
-        expected_red = {case for case, ids in runner.load_known(version).items()
-                        if any(i.split('-')[0] in fixed for i in ids)}
+        known = runner.load_known(version)
+        fix_cases = [cases_of(known, bug) for bug in fix_ids(repo)]
 
         def build_dir(arch):
             return os.path.join(root, 'build', f'linux-{version}-{arch}')
@@ -388,7 +402,7 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
             return runner.judge(runner.run(tree, build_dir(arch), cache, arch=arch,
                                            extra=kunit_args, log=log, quiet=True), {})
 
-        rows = check(repo, tree, files, run_suite, build_dir, expected_red, arches, log=log)
+        rows = check(repo, tree, files, run_suite, build_dir, fix_cases, arches, log=log)
         return files, rows, round(time.monotonic() - t0)
     finally:
         os.close(lock)

@@ -84,6 +84,12 @@ class FixPatchesTest(unittest.TestCase):
         fixed = {c for c, bugs in known.items() if any(b.split('-')[0] in ids for b in bugs)}
         self.assertEqual(len(fixed), 11)
 
+    def test_each_fix_has_its_own_cases(self):
+        known = runner.load_known('7.3.4')
+        f1, f2 = (series.cases_of(known, i) for i in series.fix_ids(REPO))
+        self.assertEqual((len(f1), len(f2)), (8, 3))
+        self.assertFalse(f1 & f2)
+
     def test_a_patch_without_a_diff_is_refused(self):
         with tempfile.NamedTemporaryFile('w', suffix='.patch') as f:
             f.write('subject\n\nbody\n')

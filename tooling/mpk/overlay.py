@@ -90,11 +90,31 @@ def _git_head_text(tree, rel):
     return r.stdout if r.returncode == 0 else None
 
 
+# The suite's own API header is written for this kernel and later; older
+# kernels need a backport written for their major.minor (backports/<x.y>/).
+OWN_API_SINCE = (7, 2)
+
+
+def _major_minor(version):
+    return tuple(int(x) for x in version.split('.')[:2])
+
+
 def source(repo, rel, version):
-    """The overlay file for rel on this kernel: a backport if there is one."""
+    """The overlay file for rel on this kernel: its backport, or our own.
+
+    A kernel older than OWN_API_SINCE with no backport of its own (6.19, 7.0)
+    is refused: our header would not compile there, and guessing is worse.
+    """
     major_minor = '.'.join(version.split('.')[:2])
     backport = os.path.join(repo, BACKPORTS, major_minor, rel)
-    return backport if os.path.isfile(backport) else os.path.join(repo, rel)
+    if os.path.isfile(backport):
+        return backport
+    if _major_minor(version) < OWN_API_SINCE and os.path.isdir(os.path.join(repo, BACKPORTS)):
+        have = sorted(os.listdir(os.path.join(repo, BACKPORTS)), key=lambda v: _major_minor(v))
+        if any(os.path.isfile(os.path.join(repo, BACKPORTS, v, rel)) for v in have):
+            raise UserError(f'no backport of the suite for Linux {major_minor}: it runs on '
+                            f'{", ".join(have)} and {".".join(map(str, OWN_API_SINCE))}+')
+    return os.path.join(repo, rel)
 
 
 def plan(repo, tree, version):

@@ -108,6 +108,12 @@ class RefusalTest(TempDirs, unittest.TestCase):
         msg = self.assertRefused(tree, 'has no mmap_prepare compat layer')
         self.assertIn('6.15.0', msg)
 
+    def test_kernel_between_backports_is_refused(self):
+        for version in ((6, 19, 3), (7, 0, 1)):
+            tree = make_tree(self.tmp(), version=version)
+            msg = self.assertRefused(tree, 'no backport of the suite for Linux')
+            self.assertIn('6.18, 7.1 and 7.2+', msg)
+
     def test_foreign_test_file(self):
         tree = make_tree(self.tmp())
         write(tree, 'mm/tests/mmap_prepare_kunit.c', '// somebody else\'s work\n')

@@ -301,17 +301,12 @@ def fix_ids(repo):
     return ids
 
 
-def fixed_bug_ids(repo):
-    """{'F1', 'F2'}: the kernel findings upstream/series fixes."""
-    return set(fix_ids(repo))
-
-
 def cases_of(known, bug_id):
     """The cases a finding (F1) turns red, from {case: [bug ids]}."""
     return {case for case, ids in known.items() if any(i.split('-')[0] == bug_id for i in ids)}
 
 
-def check(repo, tree, files, run_suite, build_dir, fix_cases, arches, log=print):
+def check(tree, files, run_suite, build_dir, fix_cases, arches, log=print):
     """Prove the series: [(step, ok, detail)], the fixes and suite committed.
 
     run_suite(arch) builds and runs the suite in tree, returning runner's
@@ -402,7 +397,7 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
             return runner.judge(runner.run(tree, build_dir(arch), cache, arch=arch,
                                            extra=kunit_args, log=log, quiet=True), {})
 
-        rows = check(repo, tree, files, run_suite, build_dir, fix_cases, arches, log=log)
+        rows = check(tree, files, run_suite, build_dir, fix_cases, arches, log=log)
         return files, rows, round(time.monotonic() - t0)
     finally:
         os.close(lock)

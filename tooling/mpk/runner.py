@@ -175,7 +175,7 @@ def expected_list(known):
     The group is the KUnit group that holds the case: the parameterised case
     function for 'function.parameter', the suite for a plain case.
     The list has no comment lines: NIPA's reader takes every line as an entry.
-    Our verdicts are the same on every architecture, so arch only names the file.
+    The verdicts are the same on every architecture, so one list serves each --arch.
     """
     lines = []
     for case in sorted(known):

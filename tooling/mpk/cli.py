@@ -5,11 +5,14 @@
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
   mpk apply   [--kernel-src PATH]                install the overlay only
-  mpk mutate  [--quick] [--skip-slow] [--only ID,...]  mutation testing
+  mpk mutate  [--quick] [--skip-slow] [--only ID,...] [--one-at-a-time]
+                                                 mutation testing (mutant schemata)
   mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
   mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
   mpk series  [--out DIR] [--check]              upstream patch series (fixes + suite)
   mpk expected [--kernel 7.3] [--arch x86_64]    known kernel bugs as a kunit-expected list
+  mpk bench   [--runs 5] [--mutants]             edit->verdict against the kbuild floor
+  mpk repeat  [--boots 100] [--isolated]         flakes: N boots; one boot per case function
 
   run, test, mutate and matrix take --arch=um|x86_64|arm64; run and test take
   --junit PATH and --json PATH.
@@ -26,7 +29,7 @@ import subprocess
 import sys
 import unittest
 
-from . import coverage, debian, matrix, mutate, runner, series, target as targets
+from . import bench, coverage, debian, matrix, mutate, repeat, runner, series, target as targets
 from .errors import UserError
 
 REPO = targets.REPO
@@ -128,22 +131,26 @@ def cmd_test(args):
     passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
     if s.known:
         log(f'mpk: {len(s.known)} case(s) red for known kernel bugs, listed above')
-    # The quick mutants: each must be killed by the suite (baseline: the run above).
+    # The whole mutant catalogue, in schemata mode (one build, one boot per
+    # mutant): every non-equivalent mutant must be killed.  Baseline: the run above.
     try:
-        mutants = mutate.select(mutate.load_catalogue(t.version), quick=True)
+        mutants = mutate.load_catalogue(t.version)
+        log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
     except UserError as e:
-        log(f'mpk: quick mutants not run: {e}')
+        log(f'mpk: mutants not run: {e}')
         mutants = []
     rows = print_mutants(t, mutants, args.kunit_args, base=s) if mutants else []
+    bad = len(mutate.failed(rows))
     killed = sum(r['verdict'] == 'killed' for r in rows)
-    passed += killed
-    failed += len(rows) - killed
+    passed, failed = passed + killed, failed + bad
+    skipped += len(rows) - killed - bad      # equivalent, and blind on this architecture
     print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
     return failed
 
 
-def print_mutants(t, mutants, kunit_args, base=None):
-    rows, path, seconds = mutate.run_catalogue(t, mutants, kunit_args, log=log, base=base)
+def print_mutants(t, mutants, kunit_args, base=None, schemata_mode=True):
+    rows, path, seconds = mutate.run_catalogue(t, mutants, kunit_args, log=log, base=base,
+                                               schemata_mode=schemata_mode)
     print(mutate.table(rows, mutants))
     print(f'mpk: {len(rows)} mutant(s) on Linux {t.version} ({t.arch}) in {seconds} s; '
           f'results in {path}')
@@ -153,9 +160,11 @@ def print_mutants(t, mutants, kunit_args, base=None):
 def cmd_mutate(args):
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, log=log)
+    log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
     mutants = mutate.select(mutate.load_catalogue(t.version), quick=args.quick,
                             skip_slow=args.skip_slow, only=args.only)
-    return len(mutate.failed(print_mutants(t, mutants, args.kunit_args)))
+    return len(mutate.failed(print_mutants(t, mutants, args.kunit_args,
+                                           schemata_mode=not args.one_at_a_time)))
 
 
 def cmd_matrix(args):
@@ -174,6 +183,8 @@ def cmd_coverage(args):
     setup(BUILD_DEPS + COVERAGE_DEPS)
     # Its own build directory: a gcov .config must never reach the plain build.
     t = targets.prepare(args, build_suffix='-gcov', log=log)
+    status, stale = coverage.catalogue_status(t.tree, t.version)
+    log('mpk: ' + status)
     s, rows, text, out = coverage.measure(t, args.kunit_args, log=log)
     log(f'mpk: gcov build: {s.passed} passed, {s.failed} failed, {s.skipped} '
         f'skipped, {len(s.known)} red for known kernel bugs, in {s.seconds} s')
@@ -182,7 +193,7 @@ def cmd_coverage(args):
     print(text)
     print(f'mpk: HTML report {os.path.join(out, "html", "index.html")}; '
           f'summary {os.path.join(out, "summary.txt")}')
-    return s.failed + sum(not r['ok'] for r in rows)
+    return s.failed + sum(not r['ok'] for r in rows) + len(stale)
 
 
 def cmd_series(args):
@@ -210,6 +221,42 @@ def cmd_expected(args):
     return 0
 
 
+def cmd_bench(args):
+    """Edit->verdict against the kbuild floor, and the catalogue in schemata mode."""
+    setup(BUILD_DEPS + arch_deps(args.arch))
+    t = targets.prepare(args, log=log)
+    rounds, full, json_check = bench.edit_to_verdict(t, args, log=log)
+    times, rows = bench.mutants(t, args, log=log) if args.mutants else (None, None)
+    text = bench.table(t, args, rounds, full, json_check, times, rows)
+    path = targets.results_path(t.cache, 'bench', t.version, '.md')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text + '\n')
+    print(text)
+    print(f'mpk: table in {path}')
+    return 0 if all(json_check) else 1
+
+
+def cmd_repeat(args):
+    """The built kernel booted N times (0 flakes wanted); with --isolated, also one
+    boot per case function, compared case by case with the boots above."""
+    setup(BUILD_DEPS + arch_deps(args.arch))
+    t = targets.prepare(args, log=log)
+    first, flakes, seconds = repeat.boots(t, args.boots, log=log)
+    log(f'mpk: {args.boots} boots of Linux {t.version} ({t.arch}) in {seconds} s: '
+        f'{len(flakes)} flaky; boot 1: {sum(v == "PASS" for v in first.values())} of '
+        f'{len(first)} cases passed' + ('' if flakes else ', and every boot the same'))
+    failed = len(flakes)
+    if args.isolated:
+        functions, differ, seconds = repeat.isolated(t, first, log=log)
+        log(f'mpk: isolated: {len(functions)} boots (one per case function) in {seconds} s: '
+            + ('every case has the verdict it has in one boot' if not differ else
+               f'{len(differ)} case(s) differ'))
+        for case, together, alone in differ:
+            log(f'mpk:   DIFFERS {case}: {together} in one boot, {alone} alone')
+        failed += len(differ)
+    return failed
+
+
 def cmd_setup(args):
     setup()
     return 0
@@ -229,7 +276,8 @@ def cmd_apply(args):
 
 COMMANDS = {'run': cmd_run, 'test': cmd_test, 'setup': cmd_setup, 'fetch': cmd_fetch,
             'apply': cmd_apply, 'mutate': cmd_mutate, 'matrix': cmd_matrix,
-            'coverage': cmd_coverage, 'series': cmd_series, 'expected': cmd_expected}
+            'coverage': cmd_coverage, 'series': cmd_series, 'expected': cmd_expected,
+            'bench': cmd_bench, 'repeat': cmd_repeat}
 
 
 def parser():
@@ -252,6 +300,18 @@ def parser():
             sp.add_argument('--skip-slow', action='store_true',
                             help='leave out mutants of headers that rebuild most of the kernel')
             sp.add_argument('--only', help='comma-separated mutant ids')
+            sp.add_argument('--one-at-a-time', action='store_true',
+                            help='one build per mutant (default: mutant schemata, one '
+                                 'build per catalogue, one boot per mutant)')
+        if name == 'repeat':
+            sp.add_argument('--boots', type=int, default=100)
+            sp.add_argument('--isolated', action='store_true',
+                            help='also one boot per case function (kunit.py --run_isolated=test)')
+        if name == 'bench':
+            sp.add_argument('--runs', type=int, default=5, help='rounds of each scenario')
+            sp.add_argument('--mutants', action='store_true',
+                            help='also time the catalogue in schemata mode (warm)')
+            sp.add_argument('--mutant-runs', type=int, default=1)
         if name == 'matrix':
             sp.add_argument('--kernels', help='comma-separated keys of kernels.json')
         if name == 'series':

@@ -26,6 +26,24 @@ def load_spec(version):
     return perkernel.load(SPEC_DIR, version, 'coverage list')
 
 
+def catalogue_status(tree, version):
+    """(line, stale): the coverage catalogue's functions and branch lines checked
+    against this tree."""
+    spec = load_spec(version)
+    stale, lines = [], {}
+    for path, names in [*spec['functions'].items(), *spec.get('also', {}).items()]:
+        try:
+            with open(os.path.join(tree, path), encoding='utf-8') as f:
+                lines[path] = f.read().splitlines()
+        except FileNotFoundError:
+            lines[path] = []
+        stale += [f'{path}: {n}()' for n in names if not function_start(lines[path], n)]
+    everywhere = {ln.strip() for ls in lines.values() for ln in ls}
+    stale += [f'{r["function"]}: {r["line"]}' for r in spec.get('untaken', [])
+              if r['line'] not in everywhere]
+    return perkernel.validity('coverage catalogue', spec, version, stale), stale
+
+
 def parse_info(text):
     """{source path: {'fn': {name: line}, 'fnda': {name: calls}, 'da': {line: count},
     'br': {(line, block, branch): taken or None}}} from an lcov tracefile.
@@ -271,8 +289,7 @@ def measure(target, kunit_args=(), log=print):
     if not os.path.isfile(os.path.join(target.tree, UML_FRAGMENT)):
         raise UserError(f'{UML_FRAGMENT} missing from {target.tree}')
     build = target.build_dir
-    lock = mutate.lock_tree(target.tree)
-    try:
+    with mutate.lock_tree(target.tree):
         mutate.restore_journal(target.tree, log=log)
         remove_counts(build)
         extra = [f'--kunitconfig={UML_FRAGMENT}', *kunit_args]
@@ -286,8 +303,6 @@ def measure(target, kunit_args=(), log=print):
                 '(.fini_array.00100; see coverage.py)')
         s = runner.judge(runner.run(target.tree, build, target.cache, arch=target.arch,
                                     extra=extra, log=log, quiet=True), target.known_bugs)
-    finally:
-        os.close(lock)
     out = targets.results_path(target.cache, 'coverage', target.version)
     os.makedirs(out, exist_ok=True)
     kept = lcov(build, target.tree, out, [*spec['functions'], *spec.get('also', {})], log=log)

@@ -8,10 +8,12 @@ anywhere in this project.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 
+from . import locks
 from .errors import UserError
 
 KERNELS_FILE = os.path.join(os.path.dirname(__file__), 'kernels.json')
@@ -138,6 +140,16 @@ class Apt:
                     out.append(f'{pkg}={f[1]}')
         return out
 
+    def versions(self, package, source=False):
+        """The Debian versions of package (binary, or with source its source) offered."""
+        kind = 'Sources' if source else 'Packages'
+        out = []
+        for ln in self._run(['apt-cache', 'madison', package]).stdout.splitlines():
+            f = [x.strip() for x in ln.split('|')]
+            if len(f) >= 3 and f[0] == package and f[2].endswith(kind):
+                out.append(f[1])
+        return out
+
     def download(self, package, version, dest):
         return self._run(['apt-get', 'download', f'{package}={version}'], cwd=dest)
 
@@ -150,52 +162,133 @@ def deb_name(package, version):
     return f'{package}_{version.replace(":", "%3a")}_all.deb'
 
 
+def series_of(version):
+    """'7.3.4-1~bpo13+1' or '7.3.4' -> '7.3'."""
+    return '.'.join(upstream_version(version).split('.')[:2])
+
+
+def version_key(version):
+    """Sort key: upstream numbers first, then the Debian revision's numbers."""
+    up, _, rev = version.partition('-')
+    return ([int(x) for x in re.findall(r'\d+', up)], [int(x) for x in re.findall(r'\d+', rev)])
+
+
+def _tree(cache, version):
+    return os.path.join(cache, 'src', f'linux-{upstream_version(version)}')
+
+
+def _complete(tree):
+    """Trees appear by rename only once fully extracted (extract())."""
+    return os.path.isfile(os.path.join(tree, 'Makefile'))
+
+
+def newer_cached_tree(cache, version):
+    """The newest complete tree of version's series newer than version: one an
+    earlier run took because version was no longer offered."""
+    series, base = series_of(version), version_key(upstream_version(version))
+    found = []
+    for name in os.listdir(os.path.join(cache, 'src')) if os.path.isdir(
+            os.path.join(cache, 'src')) else []:
+        m = re.fullmatch(r'linux-(\d+\.\d+\.\d+)', name)
+        if m and series_of(m.group(1)) == series and version_key(m.group(1)) > base \
+                and _complete(os.path.join(cache, 'src', name)):
+            found.append(m.group(1))
+    return max(found, key=version_key) if found else None
+
+
 def fetch(key, kernels, cache, log=print, apt=None):
     """Return the path of an extracted kernel tree for kernels[key].
 
-    Downloads and extracts only what is not cached yet.
+    Downloads and extracts only what is not cached yet; one process at a
+    time (others wait).  When the pinned version is no longer offered, the
+    newest of its series that is offered is taken, and mpk says so.
     """
     k = kernels[key]
-    ver = upstream_version(k['version'])
-    tree = os.path.join(cache, 'src', f'linux-{ver}')
-    if os.path.isfile(os.path.join(tree, 'Makefile')):
+    tree = _tree(cache, k['version'])
+    if _complete(tree):
         return tree
-    archive = download(key, kernels, cache, log=log, apt=apt)
-    check_disk(cache, 4 << 30)
-    log(f'mpk: extracting {os.path.basename(archive)}')
-    extract(archive, tree, k['kind'])
-    return tree
+    os.makedirs(cache, exist_ok=True)
+    lock = locks.cache_lock(cache, 'fetch')
+    locks.acquire(lock, log=log, why='another mpk is downloading or extracting a kernel')
+    try:
+        if _complete(tree):
+            return tree
+        newer = newer_cached_tree(cache, k['version'])
+        if newer:
+            log(f'mpk: using the cached Linux {newer}: {k["package"]}={k["version"]} was no '
+                f'longer offered when it was fetched')
+            return _tree(cache, newer)
+        archive, version = download(key, kernels, cache, log=log, apt=apt)
+        tree = _tree(cache, version)
+        if not _complete(tree):
+            check_disk(cache, 4 << 30)
+            log(f'mpk: extracting {os.path.basename(archive)}')
+            extract(archive, tree, k['kind'])
+        return tree
+    finally:
+        locks.release(lock)
+
+
+def _archive_name(k, version):
+    if k['kind'] == 'linux-source':
+        return deb_name(k['package'], version)
+    return f'linux_{upstream_version(version)}.orig.tar.xz'
+
+
+def _get(apt, k, version, downloads, log):
+    """Download version into downloads/partial, then move the archive into place:
+    a download cut off (even by SIGKILL) never leaves a file a later run takes
+    for whole.  (path or None, apt's result)."""
+    partial = os.path.join(downloads, 'partial')
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    log(f'mpk: downloading {k["package"]}={version} ({k["suite"]})')
+    if k['kind'] == 'linux-source':
+        r = apt.download(k['package'], version, partial)
+    else:
+        r = apt.source(k['package'], version, partial)
+    name = _archive_name(k, version)
+    # An older upload's packaging files may be gone while the tarball is
+    # still served: judge by the file, not by apt's exit status.
+    if not os.path.isfile(os.path.join(partial, name)):
+        return None, r
+    os.replace(os.path.join(partial, name), os.path.join(downloads, name))
+    shutil.rmtree(partial, ignore_errors=True)
+    return os.path.join(downloads, name), r
 
 
 def download(key, kernels, cache, log=print, apt=None):
-    """The downloaded archive of kernels[key]; downloads it if not cached."""
+    """(archive, Debian version) of kernels[key], downloaded if not cached: the
+    pinned version, or if the mirror no longer offers it the newest of its series."""
     k = kernels[key]
-    ver = upstream_version(k['version'])
     downloads = os.path.join(cache, 'downloads')
     os.makedirs(downloads, exist_ok=True)
-    if k['kind'] == 'linux-source':
-        archive = os.path.join(downloads, deb_name(k['package'], k['version']))
-    else:
-        archive = os.path.join(downloads, f'linux_{ver}.orig.tar.xz')
-    if not os.path.isfile(archive):
-        apt = apt or Apt(os.path.join(cache, 'apt'),
-                         [v['suite'] for v in kernels.values()], log=log)
-        apt.update()
-        log(f'mpk: downloading {k["package"]}={k["version"]} ({k["suite"]})')
-        if k['kind'] == 'linux-source':
-            r = apt.download(k['package'], k['version'], downloads)
-        else:
-            r = apt.source(k['package'], k['version'], downloads)
-        # An older upload's packaging files may be gone while the tarball is
-        # still served: judge by the file, not by apt's exit status.
-        if not os.path.isfile(archive):
-            offered = apt.offered(r'^linux-source-[0-9.]+$')
-            raise UserError(
-                f'{k["package"]}={k["version"]} is not offered by the mirror '
-                f'({(r.stderr.strip().splitlines() or ["?"])[-1]}); '
-                f'offered: {", ".join(offered) or "none"}; '
-                f'update {os.path.relpath(KERNELS_FILE)}')
-    return archive
+    archive = os.path.join(downloads, _archive_name(k, k['version']))
+    if os.path.isfile(archive):
+        return archive, k['version']
+    apt = apt or Apt(os.path.join(cache, 'apt'),
+                     [v['suite'] for v in kernels.values()], log=log)
+    apt.update()
+    got, r = _get(apt, k, k['version'], downloads, log)
+    if got:
+        return got, k['version']
+    series = series_of(k['version'])
+    same = [v for v in apt.versions(k['package'], source=k['kind'] == 'orig')
+            if series_of(v) == series and v != k['version']]
+    if same:
+        newest = max(same, key=version_key)
+        log(f'mpk: {k["package"]}={k["version"]} is no longer offered; taking the newest '
+            f'{series}.x offered, {newest} (the pin is in {os.path.relpath(KERNELS_FILE)})')
+        got, r = _get(apt, k, newest, downloads, log)
+        if got:
+            return got, newest
+    offered = apt.offered(r'^linux-source-[0-9.]+$')
+    default, _ = load_kernels()
+    raise UserError(
+        f'{k["package"]}={k["version"]} is not offered by the mirror, nor any other '
+        f'{series}.x ({(r.stderr.strip().splitlines() or ["?"])[-1]}); '
+        f'offered: {", ".join(offered) or "none"}; kernels are pinned, and the default '
+        f'("{default}") set, in {os.path.relpath(KERNELS_FILE)}')
 
 
 def check_disk(path, need):

@@ -371,13 +371,12 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
     key, kernels = targets.kernel_key(kernel)
     cache = targets.cache_dir()
     who = identity()
-    archive = debian.download(key, kernels, cache, log=log)
-    version = debian.upstream_version(kernels[key]['version'])
+    archive, version = debian.download(key, kernels, cache, log=log)
+    version = debian.upstream_version(version)
     root = os.path.join(cache, 'series')
     tree = base_repo(os.path.join(root, 'src', f'linux-{version}'),
                      lambda path: debian.extract(archive, path, kernels[key]['kind']), log=log)
-    lock = mutate.lock_tree(tree)
-    try:
+    with mutate.lock_tree(tree):
         count = make_series(repo, tree, who)
         out = os.path.abspath(out or os.path.join(cache, 'results', f'series-{version}'))
         files = format_series(repo, tree, out, who)
@@ -399,5 +398,3 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
 
         rows = check(tree, files, run_suite, build_dir, fix_cases, arches, log=log)
         return files, rows, round(time.monotonic() - t0)
-    finally:
-        os.close(lock)

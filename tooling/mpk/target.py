@@ -9,7 +9,7 @@ import hashlib
 import os
 import time
 
-from . import debian, overlay, runner
+from . import debian, locks, overlay, runner
 from .errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -61,11 +61,19 @@ def prepare(args, kernel=None, build_suffix='', log=print):
     cache = cache_dir()
     tree, label = resolve_tree(args.kernel_src or os.environ.get('KERNEL_SRC'),
                                kernel or args.kernel, cache, log=log)
+    # Held until exit: no other mpk changes the tree's sources while this one
+    # builds from it, and one run at a time uses a build directory.
+    locks.acquire(tree, exclusive=False, log=log,
+                  why=f'another mpk command (mutate, coverage) is changing {tree}')
+    build = (args.build_dir or os.path.join(cache, 'build', f'{label}-{args.arch}')) + build_suffix
+    locks.acquire(build_lock(cache, build), log=log, why=f'another mpk run is using {build}')
     version = overlay.apply(REPO, tree, log=log).version
-    build = args.build_dir or os.path.join(cache, 'build', f'{label}-{args.arch}')
     return Target(tree=tree, label=label, version=version, arch=args.arch,
-                  build_dir=build + build_suffix, known_bugs=runner.load_known(version),
-                  cache=cache)
+                  build_dir=build, known_bugs=runner.load_known(version), cache=cache)
+
+
+def build_lock(cache, build_dir):
+    return locks.cache_lock(cache, os.path.abspath(build_dir))
 
 
 def results_path(cache, kind, version, ext=''):

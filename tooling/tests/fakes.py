@@ -95,6 +95,22 @@ def copy_repo_overlay(dest):
     return dest
 
 
+def hold_lock(path, exclusive=True, seconds=30):
+    """Another process holding flock on path (a directory or a file); kill it to release."""
+    code = ('import fcntl, os, sys, time\n'
+            'p = sys.argv[1]\n'
+            'fd = os.open(p, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(p) else '
+            'os.open(p, os.O_RDWR | os.O_CREAT)\n'
+            f'fcntl.flock(fd, fcntl.{"LOCK_EX" if exclusive else "LOCK_SH"})\n'
+            'print("locked", flush=True)\n'
+            f'time.sleep({seconds})\n')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    p = subprocess.Popen([sys.executable, '-c', code, path], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == 'locked'
+    p.stdout.close()
+    return p
+
+
 class TempDirs:
     """Mixin: self.tmp() gives a fresh directory removed after the test."""
 

@@ -2,10 +2,11 @@
 import os
 import re
 import subprocess
+import threading
 import unittest
 
-from fakes import REPO, TempDirs, read, write
-from mpk import debian
+from fakes import REPO, TempDirs, hold_lock, read, write
+from mpk import debian, locks
 from mpk.errors import UserError
 
 MIRROR = 'http://mirror.invalid/debian'
@@ -56,44 +57,56 @@ class AptConfigTest(TempDirs, unittest.TestCase):
 
 
 class FakeApt:
-    """Stands in for debian.Apt: 'downloads' by writing prepared files."""
+    """Stands in for debian.Apt: 'downloads' by writing prepared files.
 
-    def __init__(self, provide=None, rc=0):
+    offer: the Debian versions the mirror offers; provide(dest, version)
+    writes the archive of a version it offers (None: it writes nothing).
+    """
+
+    def __init__(self, provide=None, rc=0, offer=('7.3.4-1~bpo13+1',),
+                 others=('linux-source-7.3=7.3.9-1~bpo13+1',)):
         self.provide, self.rc, self.calls = provide, rc, []
+        self.offer, self.others = list(offer), list(others)
 
     def update(self):
         self.calls.append('update')
 
-    def _get(self, dest):
-        if self.provide:
-            self.provide(dest)
+    def _get(self, dest, version):
+        if self.provide and version in self.offer:
+            self.provide(dest, version)
         return subprocess.CompletedProcess([], self.rc, '', 'E: Unable to find a source package')
 
     def download(self, package, version, dest):
         self.calls.append(f'download {package}={version}')
-        return self._get(dest)
+        return self._get(dest, version)
 
     def source(self, package, version, dest):
         self.calls.append(f'source {package}={version}')
-        return self._get(dest)
+        return self._get(dest, version)
+
+    def versions(self, package, source=False):
+        self.calls.append(f'versions {package}')
+        return list(self.offer)
 
     def offered(self, pattern):
-        return ['linux-source-7.3=7.3.9-1~bpo13+1']
+        return list(self.others)
 
 
 def orig_tarball(dest, version='6.18.15'):
     """linux_<v>.orig.tar.xz holding linux-<v>/Makefile, as Debian ships it."""
+    version = debian.upstream_version(version)
     src = os.path.join(dest, 'src-' + version)
     write(src, f'linux-{version}/Makefile', 'VERSION = 6\nPATCHLEVEL = 18\nSUBLEVEL = 15\n')
     subprocess.run(['tar', '-cJf', os.path.join(dest, f'linux_{version}.orig.tar.xz'),
                     '-C', src, f'linux-{version}'], check=True)
 
 
-def source_deb(dest, package='linux-source-7.3', version='7.3.4-1~bpo13+1'):
+def source_deb(dest, version='7.3.4-1~bpo13+1', package='linux-source-7.3'):
     """A linux-source-X.Y .deb: usr/src/linux-source-X.Y.tar.xz inside."""
     stage = os.path.join(dest, 'stage')
     inner = os.path.join(dest, 'inner')
-    write(inner, 'linux-source-7.3/Makefile', 'VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\n')
+    sub = debian.upstream_version(version).split('.')[2]
+    write(inner, 'linux-source-7.3/Makefile', f'VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = {sub}\n')
     os.makedirs(os.path.join(stage, 'usr/src'))
     subprocess.run(['tar', '-cJf', os.path.join(stage, 'usr/src/linux-source-7.3.tar.xz'),
                     '-C', inner, 'linux-source-7.3'], check=True)
@@ -134,7 +147,7 @@ class FetchTest(TempDirs, unittest.TestCase):
     def test_orig_tarball_counts_even_when_apt_fails(self):
         # Old uploads: packaging files gone (apt exits non-zero), tarball served.
         cache = self.tmp()
-        apt = FakeApt(provide=orig_tarball, rc=100)
+        apt = FakeApt(provide=orig_tarball, rc=100, offer=['6.18.15-1~bpo13+1'])
         tree = debian.fetch('6.18', self.kernels, cache, log=lambda m: None, apt=apt)
         self.assertIn('PATCHLEVEL = 18', read(tree, 'Makefile'))
 
@@ -152,9 +165,86 @@ class FetchTest(TempDirs, unittest.TestCase):
         cache = self.tmp()
         write(cache, 'src/linux-6.18.15.tmp/half', 'x')
         tree = debian.fetch('6.18', self.kernels, cache, log=lambda m: None,
-                            apt=FakeApt(provide=orig_tarball))
+                            apt=FakeApt(provide=orig_tarball, offer=['6.18.15-1~bpo13+1']))
         self.assertFalse(os.path.exists(os.path.join(tree, 'half')))
         self.assertFalse(os.path.exists(tree + '.tmp'))
+
+
+class SurvivesUpdatesTest(TempDirs, unittest.TestCase):
+    """Debian moves on: 7.3.4 gone, 7.3.5 offered; the series gone; no network."""
+
+    def setUp(self):
+        _, self.kernels = debian.load_kernels()
+        self.said = []
+
+    def fetch(self, cache, apt, key='7.3'):
+        return debian.fetch(key, self.kernels, cache, log=self.said.append, apt=apt)
+
+    def test_pinned_patch_release_gone_takes_the_newest_of_its_series_and_says_so(self):
+        cache = self.tmp()
+        apt = FakeApt(provide=source_deb, offer=['7.3.3-1', '7.3.5-1~bpo13+1', '7.3.5-1'])
+        tree = self.fetch(cache, apt)
+        self.assertEqual(tree, os.path.join(cache, 'src', 'linux-7.3.5'))
+        self.assertIn('SUBLEVEL = 5', read(tree, 'Makefile'))
+        self.assertIn('download linux-source-7.3=7.3.5-1~bpo13+1', apt.calls)
+        self.assertTrue(any('linux-source-7.3=7.3.4-1~bpo13+1 is no longer offered; taking '
+                            'the newest 7.3.x offered, 7.3.5-1~bpo13+1' in m for m in self.said),
+                        self.said)
+        # Later, offline: the tree it took serves, and mpk says which it is.
+        offline = FakeApt(offer=[])
+        offline.update = lambda: self.fail('no network wanted')
+        self.assertEqual(self.fetch(cache, offline), tree)
+        self.assertIn('using the cached Linux 7.3.5', self.said[-1])
+
+    def test_whole_series_gone_is_one_line_naming_what_is_offered_and_the_pin(self):
+        cache = self.tmp()
+        apt = FakeApt(provide=source_deb, offer=[], others=['linux-source-7.4=7.4.1-1'])
+        with self.assertRaises(UserError) as cm:
+            self.fetch(cache, apt)
+        msg = str(cm.exception)
+        self.assertNotIn('\n', msg)
+        self.assertIn('nor any other 7.3.x', msg)
+        self.assertIn('offered: linux-source-7.4=7.4.1-1', msg)
+        self.assertIn('default ("7.3") set, in tooling/mpk/kernels.json', msg.replace(
+            os.path.relpath(debian.KERNELS_FILE), 'tooling/mpk/kernels.json'))
+
+    def test_offline_with_a_cold_cache_is_one_clear_line(self):
+        cache = self.tmp()
+        apt = debian.Apt(os.path.join(cache, 'apt'), ['trixie-backports'],
+                         mirror='file:///nonexistent', log=lambda m: None)
+        apt._run = lambda args, cwd=None: subprocess.CompletedProcess(
+            args, 100, '', 'W: Some index files failed to download.\n'
+            'E: Temporary failure resolving the mirror')
+        with self.assertRaises(UserError) as cm:
+            self.fetch(cache, apt)
+        self.assertEqual(str(cm.exception), 'apt-get update failed (no network?): '
+                         'E: Temporary failure resolving the mirror')
+
+    def test_a_download_killed_midway_is_never_taken_for_whole(self):
+        cache = self.tmp()
+
+        def half_then_killed(dest, version):
+            with open(os.path.join(dest, debian.deb_name('linux-source-7.3', version)), 'wb') as f:
+                f.write(b'!<arch>\n half')
+            raise KeyboardInterrupt      # the process dies here (SIGKILL leaves the same)
+        with self.assertRaises(KeyboardInterrupt):
+            self.fetch(cache, FakeApt(provide=half_then_killed))
+        downloads = os.path.join(cache, 'downloads')
+        self.assertFalse(os.path.exists(os.path.join(
+            downloads, debian.deb_name('linux-source-7.3', '7.3.4-1~bpo13+1'))))
+        tree = self.fetch(cache, FakeApt(provide=source_deb))
+        self.assertIn('SUBLEVEL = 4', read(tree, 'Makefile'))
+        self.assertFalse(os.path.exists(os.path.join(downloads, 'partial')))
+
+    def test_a_second_fetch_waits_for_the_first(self):
+        cache = self.tmp()
+        other = hold_lock(locks.cache_lock(cache, 'fetch'))
+        threading.Timer(1.0, other.kill).start()
+        tree = self.fetch(cache, FakeApt(provide=source_deb))
+        other.wait()
+        self.assertTrue(os.path.isfile(os.path.join(tree, 'Makefile')))
+        self.assertIn('mpk: waiting: another mpk is downloading or extracting a kernel',
+                      self.said)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,7 @@
 import os
 import unittest
 
-from fakes import TempDirs, checksum, make_tree, read, write
+from fakes import TempDirs, checksum, hold_lock, make_tree, read, write
 from mpk import mutate, runner
 from mpk.errors import UserError
 
@@ -80,13 +80,18 @@ class MutationTest(TempDirs, unittest.TestCase):
                                           dict(only_x86, id='z')]))
 
     def test_a_second_run_on_the_same_tree_is_refused(self):
-        lock = mutate.lock_tree(self.tree)
-        self.addCleanup(os.close, lock)
-        before = checksum(self.tree)
-        with self.assertRaises(UserError) as cm:
-            mutate.run_all(self.tree, [MUTANT], lambda: summary(['a']), log=lambda m: None)
-        self.assertIn('another mpk mutate or coverage run holds', str(cm.exception))
-        self.assertEqual(checksum(self.tree), before)
+        for exclusive in (True, False):     # another mutate; another run building from it
+            other = hold_lock(self.tree, exclusive=exclusive)
+            try:
+                before = checksum(self.tree)
+                with self.assertRaises(UserError) as cm:
+                    mutate.run_all(self.tree, [MUTANT], lambda: summary(['a']),
+                                   log=lambda m: None)
+                self.assertIn('another mpk command', str(cm.exception))
+                self.assertEqual(checksum(self.tree), before)
+            finally:
+                other.kill()
+                other.wait()
 
     def test_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):

@@ -145,5 +145,38 @@ class ExpectedListTest(unittest.TestCase):
             self.assertEqual(len(line.split()), 3)
 
 
+class KnownBugsTest(unittest.TestCase):
+    """Known kernel bugs: inherited by later stable releases, and a fixed one is news."""
+
+    def test_a_later_stable_release_inherits_the_list(self):
+        self.assertTrue(runner.load_known('7.3.4'))
+        self.assertEqual(runner.load_known('7.3.5'), runner.load_known('7.3.4'))
+        self.assertEqual(runner.load_known('7.3.17'), runner.load_known('7.3.4'))
+
+    def test_an_earlier_release_or_another_series_inherits_nothing(self):
+        self.assertFalse(runner.covers('7.3.4', '7.3.3'))
+        self.assertFalse(runner.covers('7.3.4', '7.4.4'))
+        self.assertFalse(runner.covers('7.3.4', '7.3.4-rc1'))
+
+    def test_a_known_bug_case_that_passes_is_reported_and_does_not_fail_the_gate(self):
+        known = {'direct_compat_vma_mmap.hook_replaces_vm_file': ['F1'],
+                 'nested_vfs_mmap_shm_shaped.hook_replaces_vm_file': ['F1']}
+        s = runner.Summary(passed=2, failed=1,
+                           passing=['a', 'direct_compat_vma_mmap.hook_replaces_vm_file'],
+                           failing=['nested_vfs_mmap_shm_shaped.hook_replaces_vm_file'])
+        j = runner.judge(s, known)
+        self.assertEqual(j.failed, 0)
+        self.assertEqual(j.known, ['nested_vfs_mmap_shm_shaped.hook_replaces_vm_file'])
+        self.assertEqual(j.fixed, ['direct_compat_vma_mmap.hook_replaces_vm_file'])
+        from mpk import cli, target
+        t = target.Target(tree='/t', label='linux-7.3.5', version='7.3.5', arch='um',
+                          build_dir='/b', known_bugs=known, cache='/c')
+        with mock.patch('builtins.print') as out:
+            cli.print_run(t, j)
+        printed = [c.args[0] for c in out.call_args_list]
+        self.assertIn('mpk:   NOW PASSES direct_compat_vma_mmap.hook_replaces_vm_file: known '
+                      'kernel bug fixed? update known_kernel_bugs.json', printed)
+
+
 if __name__ == '__main__':
     unittest.main()

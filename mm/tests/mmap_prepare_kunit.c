@@ -82,6 +82,8 @@ enum mp_change {
 	MP_MAPPED_FAILS		= BIT(19),
 	MP_ACTION_BAD_OVERRIDE	= BIT(20),	/* error_override not an errno */
 	MP_ACTION_BAD_TYPE	= BIT(21),	/* action type the kernel lacks */
+	/* The hook's vm_ops (fault or ->mapped()) also have ->close(). */
+	MP_INSTALLS_CLOSE	= BIT(22),
 };
 
 /* overlay-only: begin */
@@ -156,6 +158,13 @@ static const struct mp_behaviour mp_behaviours[] = {
 	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS |
 		     MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT | MP_FAILS,
 	  .error = MP_HOOK_ERROR },
+	/* Error paths: no ->close() of a failed mapping, every reference back. */
+	{ .name = "hook_installs_vm_ops_with_close",
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE, .readable = true, .faults = 1 },
+	{ .name = "hook_installs_vm_ops_with_close_then_fails",
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE | MP_FAILS, .error = MP_HOOK_ERROR },
+	{ .name = "hook_replaces_vm_file_then_fails",
+	  .changes = MP_REPLACES_VM_FILE | MP_FAILS, .error = MP_HOOK_ERROR },
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
@@ -206,6 +215,20 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_after_remap", .changes = MP_INSTALLS_MAPPED | MP_REMAPS_PFNS,
 	  .adds_flags = MP_REMAP_FLAGS, .mapped_calls = 1, .readable = true },
+	/* Error paths after the hook succeeded: the kernel's own failures. */
+	{ .name = "action_prepare_fails_after_vm_file_replaced",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE | MP_REPLACES_VM_FILE,
+	  .error = -EFAULT },
+	{ .name = "action_complete_fails_after_vm_file_replaced",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_REPLACES_VM_FILE,
+	  .error = -EINVAL },
+	{ .name = "action_complete_fails_with_close",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_INSTALLS_VM_OPS |
+		     MP_INSTALLS_CLOSE,
+	  .error = -EINVAL },
+	{ .name = "vm_ops_mapped_fails_with_close",
+	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS | MP_INSTALLS_CLOSE,
+	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
@@ -217,6 +240,14 @@ enum mp_route {
 	MP_SHM,			/* SysV shm: vfs_mmap() on the inner file only */
 	MP_COMPAT_VMA_MMAP,	/* compat_vma_mmap() called directly */
 	MP_COMPAT_SPLIT,	/* uio/hv: compat_set_desc_from_vma(), hook, __compat_vma_mmap() */
+};
+
+static const char * const mp_route_names[] = {
+	[MP_NATIVE] = "native",
+	[MP_NESTED] = "nested",
+	[MP_SHM] = "shm-shaped",
+	[MP_COMPAT_VMA_MMAP] = "compat_vma_mmap",
+	[MP_COMPAT_SPLIT] = "__compat_vma_mmap",
 };
 
 /* One VMA, field by field. */
@@ -245,6 +276,7 @@ struct mp_map {
 	struct mp_vma final;		/* VMA after mmap() returned */
 	int faults;
 	pgoff_t fault_pgoff;
+	int closes;			/* vm_ops->close() calls */
 	int mapped_calls;		/* vm_ops->mapped() arguments */
 	unsigned long mapped_start, mapped_end;
 	pgoff_t mapped_pgoff;
@@ -293,8 +325,22 @@ static vm_fault_t mp_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/* The VMA is being removed: count it against the mapping in progress. */
+static void mp_close(struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = mp_ctx();
+
+	if (ctx && ctx->cur)
+		ctx->cur->closes++;
+}
+
 static const struct vm_operations_struct mp_fault_vm_ops = {
 	.fault = mp_fault,
+};
+
+static const struct vm_operations_struct mp_fault_close_vm_ops = {
+	.fault = mp_fault,
+	.close = mp_close,
 };
 
 static int __maybe_unused mp_mapped(unsigned long start, unsigned long end,
@@ -316,6 +362,11 @@ static int __maybe_unused mp_mapped(unsigned long start, unsigned long end,
 
 static const struct vm_operations_struct mp_mapped_vm_ops = {
 	MP_MAPPED_HOOK(mp_mapped)
+};
+
+static const struct vm_operations_struct mp_mapped_close_vm_ops = {
+	MP_MAPPED_HOOK(mp_mapped)
+	.close = mp_close,
 };
 
 /* A protection that differs from @prot in a way the architecture keeps. */
@@ -350,7 +401,8 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_REPLACES_VM_FILE)
 		desc->vm_file = mp_new_vm_file(ctx->replacement);
 	if (changes & MP_INSTALLS_VM_OPS)
-		desc->vm_ops = &mp_fault_vm_ops;
+		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_fault_close_vm_ops :
+							       &mp_fault_vm_ops;
 	if (changes & MP_SETS_PRIVATE_DATA)
 		desc->private_data = &ctx->cookie;
 	if (changes & MP_CHANGES_PAGE_PROT)
@@ -358,7 +410,8 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_CLEARS_VM_OPS)
 		desc->vm_ops = NULL;
 	if (changes & MP_INSTALLS_MAPPED)
-		desc->vm_ops = &mp_mapped_vm_ops;
+		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_mapped_close_vm_ops :
+							       &mp_mapped_vm_ops;
 	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
 	memcpy(&map->left, desc, sizeof(*desc));
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
@@ -682,7 +735,8 @@ static void mp_expect_counts(struct kunit *test, const struct mp_map *map, const
 		if (i == MP_MAPPED && files[i] == files[MP_INNER])
 			continue;
 		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
-				    "%s: references to the %s file", when, mp_file_names[i]);
+				    "%s, %s route: references to the %s file", when,
+				    mp_route_names[map->route], mp_file_names[i]);
 	}
 }
 
@@ -714,6 +768,9 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 		KUNIT_EXPECT_NULL_MSG(test, vma, "failed mmap() left a VMA");
 		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
+				    "%s route: vm_ops->close() of a failed mapping",
+				    mp_route_names[map->route]);
 		return;
 	}
 
@@ -739,9 +796,12 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	if (map->behaviour->readable)
 		mp_expect_data(test, map);
 
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, 0, "vm_ops->close() while mapped");
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);
 	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, !!(map->behaviour->changes & MP_INSTALLS_CLOSE),
+			    "vm_ops->close() calls after munmap()");
 }
 
 /* A mapping of @file through @route, with the hook behaving as @b says. */

@@ -136,14 +136,18 @@ FAILED_AT = re.compile(r'# [^:]*: (EXPECTATION|ASSERTION) FAILED at (\S+)')
 BLOCK_END = re.compile(r'^\s*(ok |not ok |# |KTAP|1\.\.)')
 
 
-ADDRESS = re.compile(r'\b(0x)?[0-9a-fA-F]{8,}\b|\(____ptrval____\)')
+ADDRESS = re.compile(r'\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,}\b|\(____ptrval____\)')
+
+
+def mask_addresses(text):
+    """Addresses and hex values as '@': they move whenever the kernel is rebuilt
+    (mutants do that), and are not what a mutant changed."""
+    return ADDRESS.sub('@', text)
 
 
 def mask(text):
-    """text with addresses and numbers masked: what stays is where and what failed.
-    Addresses move whenever the kernel is rebuilt (mutants do that); they are
-    not what a mutant changed."""
-    return re.sub(r'\d+', '#', ADDRESS.sub('@', text))
+    """text with addresses and numbers masked: what stays is where and what failed."""
+    return re.sub(r'\d+', '#', mask_addresses(text))
 
 
 def failure_signatures(kernel_log):
@@ -295,6 +299,6 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fas
     bad = splats(kernel_log)
     s.signatures = sorted(failure_signatures(kernel_log))
     if bad:
-        s.fail(f'kernel log: {bad[0]} ({len(bad)} line(s) in test.log)')
+        s.fail(f'kernel log: {mask_addresses(bad[0])} ({len(bad)} line(s) in test.log)')
     s.seconds = round(seconds, 1)
     return s

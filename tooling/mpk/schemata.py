@@ -189,7 +189,8 @@ def span(text, mutant, k):
     old_block = text[line_a:line_b]
     new_block = text[line_a:a] + new[n_a:n_b] + text[b:line_b]
     prev = text[:line_a].rstrip()
-    if not prev.endswith(STATEMENT_START) and not prev.endswith('else'):
+    directive = re.search(r'^[ \t]*#[^\n]*\Z', prev, re.M)    # #endif and the like
+    if not prev.endswith(STATEMENT_START) and not prev.endswith('else') and not directive:
         raise NotSchematable('the change does not start at a statement')
     for block in (old_block, new_block):
         if not block.strip():

@@ -20,16 +20,16 @@
   failure, crash, missing case or kernel splat, 2 bad input, 130 interrupted.
 
 This module only parses arguments and prints; each command's logic lives in
-its own module, and every kernel command opens with target.prepare().
+its own module (imported by the command that needs it, so that `mpk run`
+starts fast), and every kernel command opens with target.prepare().
 """
 import argparse
 import os
 import shutil
 import subprocess
 import sys
-import unittest
 
-from . import bench, coverage, debian, matrix, mutate, repeat, runner, series, target as targets
+from . import debian, runner, target as targets
 from .errors import UserError
 
 REPO = targets.REPO
@@ -115,6 +115,7 @@ def cmd_run(args):
 
 def tooling_tests():
     """Run the tooling's own tests (no kernel build); return (passed, failed, skipped)."""
+    import unittest
     tests = os.path.join(REPO, 'tooling', 'tests')
     suite = unittest.defaultTestLoader.discover(tests, top_level_dir=tests)
     result = unittest.TextTestRunner(verbosity=1, stream=sys.stdout).run(suite)
@@ -124,6 +125,7 @@ def tooling_tests():
 
 
 def cmd_test(args):
+    from . import mutate
     setup(BUILD_DEPS + COVERAGE_DEPS)   # the tooling tests drive gcov and lcov too
     passed, failed, skipped = tooling_tests()
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
@@ -149,6 +151,7 @@ def cmd_test(args):
 
 
 def print_mutants(t, mutants, kunit_args, base=None, schemata_mode=True):
+    from . import mutate
     rows, path, seconds = mutate.run_catalogue(t, mutants, kunit_args, log=log, base=base,
                                                schemata_mode=schemata_mode)
     print(mutate.table(rows, mutants))
@@ -158,6 +161,7 @@ def print_mutants(t, mutants, kunit_args, base=None, schemata_mode=True):
 
 
 def cmd_mutate(args):
+    from . import mutate
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, log=log)
     log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
@@ -168,6 +172,7 @@ def cmd_mutate(args):
 
 
 def cmd_matrix(args):
+    from . import matrix
     matrix.refuse_user_tree(args)     # before anything is installed
     setup(BUILD_DEPS + arch_deps(args.arch))
     rows, results = matrix.run(args, args.kunit_args, log=log)
@@ -178,6 +183,7 @@ def cmd_matrix(args):
 
 def cmd_coverage(args):
     """Run the suite on a gcov UML build; report the compat functions' coverage."""
+    from . import coverage
     if args.arch != 'um':
         raise UserError('coverage needs --arch=um (kunit.py\'s coverage_uml.config)')
     setup(BUILD_DEPS + COVERAGE_DEPS)
@@ -198,6 +204,7 @@ def cmd_coverage(args):
 
 def cmd_series(args):
     """Write the upstream series; with --check, prove it (several kernel builds)."""
+    from . import series
     deps = BUILD_DEPS + SERIES_DEPS
     if args.check:
         deps += [p for a in SERIES_ARCHES for p in arch_deps(a)]
@@ -223,6 +230,7 @@ def cmd_expected(args):
 
 def cmd_bench(args):
     """Edit->verdict against the kbuild floor, and the catalogue in schemata mode."""
+    from . import bench
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, log=log)
     rounds, full, json_check = bench.edit_to_verdict(t, args, log=log)
@@ -239,6 +247,7 @@ def cmd_bench(args):
 def cmd_repeat(args):
     """The built kernel booted N times (0 flakes wanted); with --isolated, also one
     boot per case function, compared case by case with the boots above."""
+    from . import repeat
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, log=log)
     first, flakes, seconds = repeat.boots(t, args.boots, log=log)

@@ -204,10 +204,11 @@ def _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode):
 
 def _same_verdicts(a, b):
     """The unmutated schemata kernel against the pristine one: (same, what differs)."""
+    def log_lines(s):
+        return {c for c in s.failing if c.startswith('kernel log:')}
     diff = {'passing': sorted(set(a.passing) ^ set(b.passing)),
             'failure signatures': sorted(set(a.signatures) ^ set(b.signatures)),
-            'kernel log': sorted({c for c in a.failing + b.failing if c.startswith('kernel log:')}
-                                 ^ {c for c in b.failing if c.startswith('kernel log:')})}
+            'kernel log': sorted(log_lines(a) ^ log_lines(b))}
     diff = {k: v for k, v in diff.items() if v}
     return not diff and a.found, diff
 

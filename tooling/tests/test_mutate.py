@@ -93,6 +93,32 @@ class MutationTest(TempDirs, unittest.TestCase):
                 other.kill()
                 other.wait()
 
+    def schemata_run(self, zero):
+        calls = []
+
+        def run_suite(switch=None, build=True):
+            calls.append((switch, build))
+            if switch is None:                 # one at a time (the fallback)
+                return summary(['a'], ['b'])
+            if switch == 0:
+                return zero
+            return summary(['a'], ['b'])       # every mutant kills b
+        before = checksum(self.tree)
+        rows = mutate.run_all(self.tree, [MUTANT], run_suite, log=lambda m: None,
+                              base=summary(['a', 'b']), schemata_mode=True)
+        self.assertEqual(checksum(self.tree), before)
+        return rows, calls
+
+    def test_schemata_build_once_then_boot_each_switch(self):
+        rows, calls = self.schemata_run(zero=summary(['a', 'b']))
+        self.assertEqual([(r['verdict'], r['mode']) for r in rows], [('killed', 'schemata')])
+        self.assertEqual(calls, [(0, True), (1, False)])
+
+    def test_schemata_kernel_unlike_the_pristine_one_falls_back_to_one_at_a_time(self):
+        rows, calls = self.schemata_run(zero=summary(['a']))
+        self.assertEqual([(r['verdict'], r['mode']) for r in rows], [('killed', 'one-at-a-time')])
+        self.assertEqual(calls, [(0, True), (None, True)])
+
     def test_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):
             mutate.run_all(self.tree, [MUTANT], lambda: summary(), log=lambda m: None)

@@ -776,6 +776,7 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "mmap() failed: %ld",
 			       (long)map->addr);
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, 0, "vm_ops->close() while mapped");
 	if (map->wrote_back) {
 		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
 		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, map);
@@ -796,7 +797,6 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	if (map->behaviour->readable)
 		mp_expect_data(test, map);
 
-	KUNIT_EXPECT_EQ_MSG(test, map->closes, 0, "vm_ops->close() while mapped");
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);
 	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);

@@ -97,9 +97,11 @@ def print_run(t, s):
 def run_suite(args):
     """prepare, run, judge, print: (target, summary)."""
     setup(BUILD_DEPS + arch_deps(args.arch))
+    profile = getattr(args, 'profile', None)   # mpk run only
     extra = [*args.kunit_args, *([f'--junit={os.path.abspath(args.junit)}']
-                                 if args.junit else [])]
-    t = targets.prepare(args, log=log)
+                                 if args.junit else []),
+             *runner.profile_args(profile, args.arch)]
+    t = targets.prepare(args, build_suffix=f'-{profile}' if profile else '', log=log)
     s = runner.judge(runner.run(t.tree, t.build_dir, t.cache, arch=t.arch, extra=extra,
                                 log=log), t.known_bugs)
     if args.json:
@@ -302,6 +304,10 @@ def parser():
         sp.add_argument('--arch', default='um', help="kunit.py --arch (default: um)")
         sp.add_argument('kunit_args', nargs='*', help='passed to kunit.py after --')
         if name in ('run', 'test'):
+            if name == 'run':
+                sp.add_argument('--profile', choices=sorted(runner.PROFILES),
+                                help='extra kernel options (own build directory): '
+                                     'sanitize = KASAN, UBSAN, maple tree and VMA checks')
             sp.add_argument('--junit', help="also write kunit.py's JUnit XML here")
             sp.add_argument('--json', help="also copy kunit.py's JSON result here")
         if name == 'mutate':

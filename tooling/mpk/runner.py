@@ -38,6 +38,29 @@ def build_env(cache, tree, build_dir):
     return env
 
 
+# mpk run --profile=NAME: kunit.py --kconfig_add entries on top of the suite's
+# kunitconfig, for every architecture ('*') and per architecture; the build gets
+# a directory of its own.  kmemleak is not in 'sanitize': it ignores objects
+# younger than 5 s and scans on a 10-minute timer, long after a KUnit boot ends,
+# and nothing triggers a scan yet.
+PROFILES = {
+    'sanitize': {
+        '*': ['CONFIG_KASAN=y', 'CONFIG_UBSAN=y', 'CONFIG_DEBUG_VM_MAPLE_TREE=y',
+              'CONFIG_DEBUG_VM_RB=y'],
+        'x86_64': ['CONFIG_DEBUG_VM_PGTABLE=y'],
+        'arm64': ['CONFIG_DEBUG_VM_PGTABLE=y'],
+    },
+}
+
+
+def profile_args(name, arch):
+    """kunit.py arguments of a profile on arch ([] for none)."""
+    if not name:
+        return []
+    p = PROFILES[name]
+    return [f'--kconfig_add={e}' for e in p.get('*', []) + p.get(arch, [])]
+
+
 # kunit.py --arch values that QEMU runs, and the cross compiler each needs
 # on a host of another architecture (Debian's gcc-<triplet> packages).
 CROSS_COMPILE = {'x86_64': 'x86_64-linux-gnu-', 'arm64': 'aarch64-linux-gnu-'}

@@ -145,6 +145,21 @@ class ExpectedListTest(unittest.TestCase):
             self.assertEqual(len(line.split()), 3)
 
 
+class ProfileTest(unittest.TestCase):
+
+    def test_sanitize_adds_kernel_options_per_architecture(self):
+        um = runner.profile_args('sanitize', 'um')
+        self.assertIn('--kconfig_add=CONFIG_KASAN=y', um)
+        self.assertNotIn('--kconfig_add=CONFIG_DEBUG_VM_PGTABLE=y', um)   # not on UML
+        self.assertIn('--kconfig_add=CONFIG_DEBUG_VM_PGTABLE=y',
+                      runner.profile_args('sanitize', 'x86_64'))
+
+    def test_a_profile_changes_the_build_so_kunit_py_run_takes_it(self):
+        from mpk import kbuild
+        self.assertFalse(kbuild.exec_only(runner.profile_args('sanitize', 'um')))
+        self.assertEqual(runner.profile_args(None, 'um'), [])
+
+
 class KnownBugsTest(unittest.TestCase):
     """Known kernel bugs: inherited by later stable releases, and a fixed one is news."""
 

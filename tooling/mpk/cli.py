@@ -1,6 +1,7 @@
 """mpk: fetch a kernel, apply the overlay, build and run the KUnit suite.
 
   mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
+              [--profile sanitize]               ... with KASAN, UBSAN, mm debug checks
   mpk test                                       tooling tests + the suite
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path

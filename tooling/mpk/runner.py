@@ -278,7 +278,8 @@ def run_kunit(tree, build_dir, cache, json_path, arch='um', extra=(), log=print,
     jobs = os.cpu_count() or 1
     p, why = (kbuild.plan(tree, build_dir, arch, os.path.join(tree, 'mm/tests'), jobs,
                           cross_compile(arch))
-              if fast and kbuild.exec_only(extra) else (None, 'full run asked for'))
+              if fast and kbuild.exec_only(extra) else
+              (None, 'options that change the build' if fast else 'full run asked for'))
     if p:
         log('mpk: configuration unchanged: ' + ' '.join(p.make) + ', then kunit.py exec')
         with open(os.path.join(build_dir, 'make.log'), 'w', encoding='utf-8') as out:

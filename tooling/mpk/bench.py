@@ -75,7 +75,7 @@ class Bench:
 
     def mpk(self):
         rc = self._run(self.mpk_run, 'mpk-run')
-        if rc not in (0,):
+        if rc:
             raise UserError(f'mpk run exited {rc} during the bench: see '
                             f'{self.t.build_dir}/bench-mpk-run.log')
 

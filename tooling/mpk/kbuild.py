@@ -4,8 +4,8 @@
 compile_commands.json scripts_gdb`, none of which a run of the suite needs
 once the configuration is in place.  When the configuration is unchanged, in
 kunit.py's own sense (its build_reconfig() would do nothing: the build
-directory's .kunitconfig equals the requested one and .config holds every
-entry), mpk runs `make <kernel image>` itself, checks the .config as kunit.py's
+directory's last_used_kunitconfig equals the requested one and .config holds
+every entry), mpk runs `make <kernel image>` itself, checks the .config as kunit.py's
 validate_config() does, and runs the kernel with `kunit.py exec`: the boot,
 the KTAP parser, the JSON and the verdicts are kunit.py's own.
 

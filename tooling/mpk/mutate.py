@@ -125,7 +125,7 @@ def verdict(summary, baseline_passing, baseline_signatures=()):
     if not summary.found:   # no result at all: the mutant did not build or boot
         return 'stillborn', summary.failing[-1:]
     newly = sorted(set(baseline_passing) - set(summary.passing))
-    extra = [c for c in summary.failing if c.startswith('kernel log:')]
+    extra = summary.splats()
     changed = sorted(set(summary.signatures) - set(baseline_signatures))
     changed = [f'a red case fails anew: {sig}' for sig in changed]
     return ('killed' if newly or extra or changed else 'survived'), newly + extra + changed
@@ -204,11 +204,9 @@ def _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode):
 
 def _same_verdicts(a, b):
     """The unmutated schemata kernel against the pristine one: (same, what differs)."""
-    def log_lines(s):
-        return {c for c in s.failing if c.startswith('kernel log:')}
     diff = {'passing': sorted(set(a.passing) ^ set(b.passing)),
             'failure signatures': sorted(set(a.signatures) ^ set(b.signatures)),
-            'kernel log': sorted(log_lines(a) ^ log_lines(b))}
+            'kernel log': sorted(set(a.splats()) ^ set(b.splats()))}
     diff = {k: v for k, v in diff.items() if v}
     return not diff and a.found, diff
 

@@ -39,7 +39,7 @@ def boots(t, n, log=print):
     first, flakes = None, []
     for i in range(1, n + 1):
         s, v = boot(t, log=lambda m: None)
-        splat = [c for c in s.failing if c.startswith('kernel log:')]
+        splat = s.splats()
         if first is None:
             first = v
         diff = sorted(c for c in set(first) | set(v) if first.get(c) != v.get(c))
@@ -69,7 +69,7 @@ def isolated(t, together, log=print):
     alone = {}
     for i, glob in enumerate(functions, 1):
         s, v = boot(t, extra=[glob], log=lambda m: None)
-        splat = [c for c in s.failing if c.startswith('kernel log:')]
+        splat = s.splats()
         if splat:
             alone[f'{glob} (kernel log)'] = splat[0]
         # A parameterised function's cases are 'function.param' in the group.

@@ -14,6 +14,7 @@ SUITE = 'mmap_prepare_compat'
 CCACHE_WRAPPERS = '/usr/lib/ccache'
 QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              'qemu-tcg')
+KERNEL_LOG = 'kernel log: '      # how a splat is named among the failing entries
 KNOWN_FILE = os.path.join(os.path.dirname(__file__), 'known_kernel_bugs.json')
 # Kernel log lines that mean the run is not clean, whatever the cases say.
 SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'
@@ -126,6 +127,10 @@ class Summary:
     def fail(self, why, count=1):
         self.failed += count
         self.failing.append(why)
+
+    def splats(self):
+        """The failing entries that report the kernel log, not a case."""
+        return [c for c in self.failing if c.startswith(KERNEL_LOG)]
 
 
 def summarise(result, suite=SUITE):
@@ -323,6 +328,6 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fas
     bad = splats(kernel_log)
     s.signatures = sorted(failure_signatures(kernel_log))
     if bad:
-        s.fail(f'kernel log: {mask_addresses(bad[0])} ({len(bad)} line(s) in test.log)')
+        s.fail(f'{KERNEL_LOG}{mask_addresses(bad[0])} ({len(bad)} line(s) in test.log)')
     s.seconds = round(seconds, 1)
     return s

@@ -25,21 +25,29 @@
  * shmem's .mmap_prepare() through the compat layer.
  */
 
+#include <kunit/device.h>
 #include <kunit/resource.h>
 #include <kunit/test-bug.h>
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
+#include <linux/backing-file.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ipc_namespace.h>
+#include <linux/kthread.h>
+#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mount.h>
 #include <linux/nsproxy.h>
 #include <linux/pgtable.h>
 #include <linux/shm.h>
 #include <linux/shmem_fs.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
+#include <linux/uio_driver.h>
 
 #define MP_PAGES		4
 #define MP_LEN			(MP_PAGES * PAGE_SIZE)
@@ -126,6 +134,7 @@ struct mp_behaviour {
 	const char *name;
 	unsigned int changes;		/* what the hook does to the descriptor */
 	bool map_private;		/* MAP_PRIVATE instead of MAP_SHARED */
+	bool writable;			/* PROT_WRITE too */
 	/* The answer: */
 	int error;			/* what mmap() returns, 0 for success */
 	enum mp_warn_site warns;	/* the WARN_ON_ONCE() site it reaches, once */
@@ -240,6 +249,8 @@ enum mp_route {
 	MP_SHM,			/* SysV shm: vfs_mmap() on the inner file only */
 	MP_COMPAT_VMA_MMAP,	/* compat_vma_mmap() called directly */
 	MP_COMPAT_SPLIT,	/* uio/hv: compat_set_desc_from_vma(), hook, __compat_vma_mmap() */
+	MP_BACKING,		/* the real backing_file_mmap(), on a backing_file_open() file */
+	MP_UIO,			/* the real uio_mmap(), of an opened uio device */
 };
 
 static const char * const mp_route_names[] = {
@@ -248,6 +259,8 @@ static const char * const mp_route_names[] = {
 	[MP_SHM] = "shm-shaped",
 	[MP_COMPAT_VMA_MMAP] = "compat_vma_mmap",
 	[MP_COMPAT_SPLIT] = "__compat_vma_mmap",
+	[MP_BACKING] = "backing_file_mmap",
+	[MP_UIO] = "uio_mmap",
 };
 
 /* One VMA, field by field. */
@@ -266,6 +279,7 @@ struct mp_map {
 	enum mp_route route;
 	const struct mp_behaviour *behaviour;
 	struct file *file;		/* what mmap() was called on */
+	struct file *inner;		/* the file underneath, whose hook runs */
 	int hook_calls;
 	struct vm_area_desc seen;	/* descriptor as handed to the hook */
 	struct vm_area_desc left;	/* descriptor as the hook left it */
@@ -281,6 +295,8 @@ struct mp_map {
 	unsigned long mapped_start, mapped_end;
 	pgoff_t mapped_pgoff;
 	const struct file *mapped_file;
+	int accessed;			/* backing_file_ctx->accessed() calls */
+	const struct file *accessed_file;
 };
 
 struct mp_ctx {
@@ -292,6 +308,8 @@ struct mp_ctx {
 	int cookie;			/* private data set by hooks */
 	int mapped_cookie;		/* private data set by ->mapped() */
 	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
+	struct file *backing;		/* backing_file_open() of inner, for MP_BACKING */
+	struct uio_device *uio;		/* the uio device of MP_UIO */
 };
 
 static struct mp_ctx *mp_ctx(void)
@@ -381,8 +399,8 @@ static pgprot_t mp_other_prot(pgprot_t prot)
 
 static int mp_mmap_prepare(struct vm_area_desc *desc)
 {
-	struct mp_ctx *ctx = desc->file->private_data;
-	struct mp_map *map = ctx->cur;
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx ? ctx->cur : NULL;
 	unsigned int changes;
 
 	if (!map) {
@@ -462,6 +480,34 @@ static int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
 	return mp_outer_done(vma, mp_compat_split(ctx->inner->f_op, file, vma));
 }
 
+/* overlayfs and FUSE passthrough: mmap() of the user file maps the backing file. */
+static void mp_accessed(struct file *user_file)
+{
+	struct mp_map *map = mp_ctx()->cur;
+
+	map->accessed++;
+	map->accessed_file = user_file;
+}
+
+static int mp_backing_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+	struct backing_file_ctx bctx = {
+		.cred = current_cred(),
+		.accessed = mp_accessed,
+	};
+
+	if (!IS_ENABLED(CONFIG_FS_STACK))
+		return -ENODEV;
+	return mp_outer_done(vma, backing_file_mmap(ctx->backing, vma, &bctx));
+}
+
+/* A uio driver whose hook is the table's. */
+static int __maybe_unused mp_uio_mmap_prepare(struct uio_info *info, struct vm_area_desc *desc)
+{
+	return mp_mmap_prepare(desc);
+}
+
 /* A stacking driver that completes an I/O remap no prepare step delegated. */
 static int mp_undelegated_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -486,6 +532,7 @@ static const struct file_operations mp_outer_fops[] = {
 	[MP_SHM] = { .owner = THIS_MODULE, .mmap = mp_shm_mmap },
 	[MP_COMPAT_VMA_MMAP] = { .owner = THIS_MODULE, .mmap = mp_compat_vma_mmap_mmap },
 	[MP_COMPAT_SPLIT] = { .owner = THIS_MODULE, .mmap = mp_compat_split_mmap },
+	[MP_BACKING] = { .owner = THIS_MODULE, .mmap = mp_backing_mmap },
 };
 
 static const struct file_operations mp_both_hooks_fops = {
@@ -511,9 +558,168 @@ static struct file *mp_file(struct kunit *test, const struct file_operations *fo
 	return file;
 }
 
-static unsigned long mp_vm_mmap(struct file *file, bool map_private)
+/*
+ * A file of its own inode, whose i_fop are @fops: vfs_open() of its path, as
+ * backing_file_open() does it, then finds the hooks.
+ */
+static struct file *mp_private_file(struct kunit *test, const struct file_operations *fops)
 {
-	return vm_mmap(file, 0, MP_LEN, PROT_READ,
+	struct file *file;
+
+	file = anon_inode_create_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR,
+					 NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	file_inode(file)->i_fop = fops;
+	return file;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_kern_unmount, kern_unmount, struct vfsmount *);
+
+/* A private mount of @fs_name, which no path outside the test reaches. */
+static struct vfsmount *mp_mount(struct kunit *test, const char *fs_name)
+{
+	struct file_system_type *type;
+	struct vfsmount *mnt;
+
+	if (!IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST))
+		kunit_skip(test, "needs the suite built in (=y): put_filesystem() is not exported");
+	type = get_fs_type(fs_name);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no file system %s", fs_name);
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mnt);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_kern_unmount, mnt));
+	return mnt;
+}
+
+/* @name under @mnt, opened as open(2) would open it. */
+static struct file *mp_open_at(struct kunit *test, struct vfsmount *mnt, const char *name,
+			       int flags)
+{
+	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, file, "open of %s", name);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+/*
+ * Device nodes: KUnit runs before user space mounts /dev, so the suite mounts
+ * devtmpfs itself. The nodes are there: device_add() waits for devtmpfs.
+ */
+static struct vfsmount *mp_devtmpfs(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEVTMPFS))
+		kunit_skip(test, "needs CONFIG_DEVTMPFS to open device nodes");
+	return mp_mount(test, "devtmpfs");
+}
+
+/* backing_file_open() of ctx->inner under @user_file, as overlayfs opens one. */
+static struct file *mp_backing_file(struct kunit *test, struct file *user_file, int flags)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct file *file;
+
+	if (!IS_ENABLED(CONFIG_FS_STACK))
+		kunit_skip(test, "needs CONFIG_FS_STACK (overlayfs or FUSE passthrough)");
+	file = mp_backing_file_open(user_file, flags, &ctx->inner->f_path);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	ctx->backing = file;
+	return file;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_uio_unregister, uio_unregister_device, struct uio_info *);
+
+/* A uio device with one map, of @size bytes at @index; its char device, opened. */
+static struct file *mp_uio_file(struct kunit *test, unsigned int index, unsigned long size)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct vfsmount *mnt;
+	struct uio_info *info;
+	struct device *parent;
+
+	if (!IS_ENABLED(CONFIG_UIO))
+		kunit_skip(test, "needs CONFIG_UIO");
+	/* overlay-only: begin */
+	if (!MP_HAVE_UIO_HOOK)
+		kunit_skip(test, "uio's mmap_prepare arrived in 7.1");
+	/* overlay-only: end */
+	mnt = mp_devtmpfs(test);
+	parent = kunit_device_register(test, "mmap_prepare_kunit_uio");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	info->name = "mmap_prepare_kunit";
+	info->version = "0";
+	/* uio_mmap() takes the page offset for the index of the map. */
+	info->mem[index].name = "mmap_prepare_kunit";
+	info->mem[index].size = size;
+	mp_uio_set_mmap_prepare(info, mp_uio_mmap_prepare);
+	KUNIT_ASSERT_EQ(test, 0, uio_register_device(parent, info));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_uio_unregister, info));
+	ctx->uio = info->uio_dev;
+	return mp_open_at(test, mnt, dev_name(&info->uio_dev->dev), O_RDWR);
+}
+
+/*
+ * read(2) or write(2) of @len bytes of a debugfs file, at offset 0. Its files
+ * take no kernel buffer (kernel_read() needs ->read_iter()), so the bytes go
+ * through a user buffer in the test's mm, as they would from user space.
+ */
+static ssize_t __maybe_unused mp_debugfs_rw(struct vfsmount *debugfs, const char *path,
+					    char *buf, size_t len, bool write)
+{
+	struct file *file;
+	unsigned long ubuf;
+	loff_t pos = 0;
+	ssize_t ret;
+
+	file = file_open_root_mnt(debugfs, path, write ? O_WRONLY : O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ubuf = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (IS_ERR_VALUE(ubuf)) {
+		ret = ubuf;
+	} else if (write) {
+		ret = copy_to_user((char __user *)ubuf, buf, len) ? -EFAULT :
+		      vfs_write(file, (char __user *)ubuf, len, &pos);
+		vm_munmap(ubuf, len);
+	} else {
+		ret = vfs_read(file, (char __user *)ubuf, len, &pos);
+		if (ret > 0 && copy_from_user(buf, (char __user *)ubuf, ret))
+			ret = -EFAULT;
+		vm_munmap(ubuf, len);
+	}
+	fput(file);
+	return ret;
+}
+
+static int __maybe_unused mp_debugfs_write(struct vfsmount *debugfs, const char *path,
+					   const char *value)
+{
+	ssize_t ret = mp_debugfs_rw(debugfs, path, (char *)value, strlen(value), true);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* The file mmap() is called on to take @route to ctx->inner's hook. */
+static struct file *mp_route_file(struct kunit *test, enum mp_route route)
+{
+	struct file *file;
+
+	if (route == MP_UIO)
+		return mp_uio_file(test, MP_PGOFF, MP_LEN);
+	file = mp_file(test, &mp_outer_fops[route]);
+	if (route == MP_BACKING)
+		mp_backing_file(test, file, O_RDWR);
+	return file;
+}
+
+static unsigned long mp_vm_mmap(struct file *file, bool map_private, bool writable)
+{
+	return vm_mmap(file, 0, MP_LEN, PROT_READ | (writable ? PROT_WRITE : 0),
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
@@ -565,12 +771,12 @@ static void mp_do_map(struct kunit *test, struct mp_map *map)
 	ctx->cur = map;
 	if (b->warns) {
 		kunit_warning_suppress(test) {
-			map->addr = mp_vm_mmap(map->file, b->map_private);
+			map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
 			warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
 		}
 		mp_expect_warnings(test, b->warns, 1, warnings);
 	} else {
-		map->addr = mp_vm_mmap(map->file, b->map_private);
+		map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
 	}
 	if (IS_ERR_VALUE(map->addr))
 		return;
@@ -585,18 +791,33 @@ static void mp_do_map(struct kunit *test, struct mp_map *map)
 
 static bool mp_outer_is_desc_file(enum mp_route route)
 {
-	return route == MP_COMPAT_SPLIT;
+	return route == MP_COMPAT_SPLIT || route == MP_UIO;
 }
 
 static bool mp_outer_stays_vm_file(enum mp_route route)
 {
-	return route == MP_SHM || route == MP_COMPAT_SPLIT;
+	return route == MP_SHM || route == MP_COMPAT_SPLIT || route == MP_UIO;
+}
+
+/* The route's own .mmap(), which records the compat write-back, is the suite's. */
+static bool mp_outer_is_ours(enum mp_route route)
+{
+	return route != MP_NATIVE && route != MP_UIO;
+}
+
+/*
+ * VM_MAYEXEC comes from the mount of the file mmap() was called on (noexec),
+ * not from the hook: the suite's own files are on the anon inode mount, which
+ * is noexec, and a device node or a file system's file is not.
+ */
+static vm_flags_t mp_mount_flags(const struct mp_map *via)
+{
+	return via->route == MP_UIO ? VM_MAYEXEC : 0;
 }
 
 /* The compat layer's inputs: the descriptor reflects the VMA and the file. */
 static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 {
-	struct mp_ctx *ctx = test->priv;
 	const struct vm_area_desc *d = &map->seen;
 	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
 	vm_flags_t never = VM_WRITE | VM_EXEC;
@@ -609,9 +830,9 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 
 	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
 	KUNIT_EXPECT_PTR_EQ(test, d->file,
-			    mp_outer_is_desc_file(map->route) ? map->file : ctx->inner);
+			    mp_outer_is_desc_file(map->route) ? map->file : map->inner);
 	KUNIT_EXPECT_PTR_EQ(test, d->vm_file,
-			    mp_outer_stays_vm_file(map->route) ? map->file : ctx->inner);
+			    mp_outer_stays_vm_file(map->route) ? map->file : map->inner);
 	KUNIT_EXPECT_EQ(test, d->end - d->start, MP_LEN);
 	KUNIT_EXPECT_EQ(test, d->start & ~PAGE_MASK, 0);
 	if (!IS_ERR_VALUE(map->addr))
@@ -620,6 +841,11 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 	KUNIT_EXPECT_EQ_MSG(test, flags & must, must, "flags %#lx", (unsigned long)flags);
 	KUNIT_EXPECT_EQ_MSG(test, flags & never, 0, "flags %#lx", (unsigned long)flags);
 	KUNIT_EXPECT_EQ(test, pgprot_val(d->page_prot), pgprot_val(vm_get_page_prot(flags)));
+	/*
+	 * Even where the caller set some (uio_mmap() sets its device): the
+	 * descriptor starts as the native path's would, and its write-back
+	 * replaces the caller's.
+	 */
 	KUNIT_EXPECT_NULL(test, d->private_data);
 	KUNIT_EXPECT_TRUE(test, mp_desc_action_is_nothing(d));
 	/* overlay-only: begin */
@@ -660,9 +886,10 @@ static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 
 /* Two VMAs agree in everything a route must not change. */
 static void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
-			       const struct mp_vma *native)
+			       const struct mp_vma *native, vm_flags_t mount_flags)
 {
-	KUNIT_EXPECT_EQ_MSG(test, v->flags, native->flags, "flags differ from native");
+	KUNIT_EXPECT_EQ_MSG(test, v->flags & ~mount_flags, native->flags & ~mount_flags,
+			    "flags differ from native");
 	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, native->pgoff, "pgoff differs from native");
 	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(v->page_prot), pgprot_val(native->page_prot),
 			    "page_prot differs from native");
@@ -715,11 +942,25 @@ static void mp_file_counts(const struct mp_map *map, struct file *files[MP_NR_FI
 	struct mp_ctx *ctx = mp_ctx();
 	int i;
 
-	files[MP_INNER] = ctx->inner;
+	files[MP_INNER] = map->inner;
 	files[MP_REPLACEMENT] = ctx->replacement;
 	files[MP_MAPPED] = map->file;
 	for (i = 0; i < MP_NR_FILES; i++)
 		counts[i] = file_count(files[i]);
+}
+
+/*
+ * Once a mapping is gone, drop the references the kernel leaked on @file
+ * (after the check that reported them), so that the file is freed as the
+ * case ends: the rest of the run, kmemleak's scan included, then sees only
+ * leaks of its own.
+ */
+static void mp_drop_leaked(struct file *file, long expected)
+{
+	long n;
+
+	for (n = file_count(file); n > expected && expected > 0; n--)
+		fput(file);
 }
 
 /* Counts are back to @before, plus the one reference a VMA holds on @mapped. */
@@ -737,7 +978,19 @@ static void mp_expect_counts(struct kunit *test, const struct mp_map *map, const
 		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
 				    "%s, %s route: references to the %s file", when,
 				    mp_route_names[map->route], mp_file_names[i]);
+		if (!mapped)
+			mp_drop_leaked(files[i], before[i]);
 	}
+}
+
+/* backing_file_mmap() tells its caller that the user file was accessed. */
+static void mp_expect_accessed(struct kunit *test, const struct mp_map *map, int calls)
+{
+	if (map->route != MP_BACKING)
+		calls = 0;
+	KUNIT_EXPECT_EQ_MSG(test, map->accessed, calls, "calls of backing_file_ctx->accessed()");
+	if (calls && map->accessed)
+		KUNIT_EXPECT_PTR_EQ(test, map->accessed_file, map->file);
 }
 
 /* Map map->file through map->route and check everything observable. */
@@ -752,7 +1005,8 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 
 	KUNIT_ASSERT_EQ(test, map->hook_calls, 1);
 	mp_expect_inputs(test, map);
-	KUNIT_EXPECT_EQ(test, map->wrote_back, map->route != MP_NATIVE);
+	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	mp_expect_accessed(test, map, 1);
 
 	if (map->behaviour->error) {
 		int error = map->behaviour->error;
@@ -804,26 +1058,42 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			    "vm_ops->close() calls after munmap()");
 }
 
+/* The route's caller refused the mapping before any hook ran. */
+static void mp_expect_refused(struct kunit *test, struct mp_map *map, int error)
+{
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	int map_count = current->mm->map_count;
+
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+	KUNIT_EXPECT_EQ_MSG(test, (long)map->addr, (long)error, "%s route: mmap() error",
+			    mp_route_names[map->route]);
+	KUNIT_EXPECT_EQ(test, map->hook_calls, 0);
+	mp_expect_accessed(test, map, 0);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+	mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+}
+
 /* A mapping of @file through @route, with the hook behaving as @b says. */
 static struct mp_map *mp_new_map(struct kunit *test, enum mp_route route,
 				 const struct mp_behaviour *b, struct file *file)
 {
+	struct mp_ctx *ctx = test->priv;
 	struct mp_map *map = kunit_kzalloc(test, sizeof(*map), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, map);
 	map->route = route;
 	map->behaviour = b;
 	map->file = file;
+	map->inner = route == MP_BACKING ? ctx->backing : ctx->inner;
 	return map;
 }
 
-static void mp_route_case(struct kunit *test, enum mp_route route)
+/* overlay-only: begin */
+/* Skip a row whose hook needs what this kernel lacks. */
+static void mp_skip_missing_features(struct kunit *test, const struct mp_behaviour *b)
 {
-	const struct mp_behaviour *b = test->param_value;
-	struct mp_ctx *ctx = test->priv;
-	struct mp_map *native, *via;
-
-	/* overlay-only: begin */
 	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
 		kunit_skip(test, MP_NO_ACTIONS);
 	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
@@ -832,24 +1102,38 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
 	if (!MP_HAVE_WARN_SUPPRESS && b->warns)
 		kunit_skip(test, MP_NO_SUPPRESS);
-	/* overlay-only: end */
+}
 
+/* overlay-only: end */
+static void mp_route_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	struct mp_map *native, *via;
+
+	/* overlay-only: begin */
+	mp_skip_missing_features(test, b);
+	/* overlay-only: end */
+	/* backing_file_open() opens the inner file's path, so it needs an inode of its own. */
+	if (route == MP_BACKING)
+		ctx->inner = mp_private_file(test, &mp_inner_fops);
 	native = mp_new_map(test, MP_NATIVE, b, ctx->inner);
 	mp_map_and_check(test, native);
 	if (route == MP_NATIVE)
 		return;
 
-	via = mp_new_map(test, route, b, mp_file(test, &mp_outer_fops[route]));
+	via = mp_new_map(test, route, b, mp_route_file(test, route));
 	mp_map_and_check(test, via);
 
 	/* Compat == native: the hook saw the same VMA state ... */
-	KUNIT_EXPECT_EQ(test, mp_desc_flags(&via->seen), mp_desc_flags(&native->seen));
+	KUNIT_EXPECT_EQ(test, mp_desc_flags(&via->seen) & ~mp_mount_flags(via),
+			mp_desc_flags(&native->seen) & ~mp_mount_flags(via));
 	KUNIT_EXPECT_EQ(test, pgprot_val(via->seen.page_prot),
 			pgprot_val(native->seen.page_prot));
 	KUNIT_EXPECT_PTR_EQ(test, via->seen.vm_ops, native->seen.vm_ops);
 	/* ... and mmap() produced the same VMA. */
 	if (!b->error)
-		mp_expect_same_vma(test, &via->final, &native->final);
+		mp_expect_same_vma(test, &via->final, &native->final, mp_mount_flags(via));
 }
 
 static void native_mmap_prepare(struct kunit *test)
@@ -877,6 +1161,16 @@ static void direct___compat_vma_mmap(struct kunit *test)
 	mp_route_case(test, MP_COMPAT_SPLIT);
 }
 
+static void backing_file_mmap_of_backing_file(struct kunit *test)
+{
+	mp_route_case(test, MP_BACKING);
+}
+
+static void uio_mmap_of_uio_device(struct kunit *test)
+{
+	mp_route_case(test, MP_UIO);
+}
+
 static void action_native_mmap_prepare(struct kunit *test)
 {
 	mp_route_case(test, MP_NATIVE);
@@ -895,6 +1189,11 @@ static void action_nested_vfs_mmap_shm_shaped(struct kunit *test)
 static void action_direct_compat_vma_mmap(struct kunit *test)
 {
 	mp_route_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+static void action_backing_file_mmap_of_backing_file(struct kunit *test)
+{
+	mp_route_case(test, MP_BACKING);
 }
 
 /*
@@ -919,7 +1218,7 @@ static void action_complete_refuses_undelegated_io_remap(struct kunit *test)
 	kunit_warning_suppress(test) {
 		for (i = 0; i < ARRAY_SIZE(addr); i++) {
 			ctx->simple_io_remap = i;
-			addr[i] = mp_vm_mmap(file, false);
+			addr[i] = mp_vm_mmap(file, false, false);
 		}
 		warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
 	}
@@ -963,7 +1262,7 @@ static void can_mmap_file_rejects_both_hooks(struct kunit *test)
 	}
 	mp_expect_warnings(test, MP_WARN_BOTH_HOOKS, 1, warnings);
 	kunit_warning_suppress(test) {
-		addr = mp_vm_mmap(file, false);
+		addr = mp_vm_mmap(file, false, false);
 		warnings = KUNIT_SUPPRESSED_WARNING_COUNT();
 	}
 	mp_expect_warnings(test, MP_WARN_BOTH_HOOKS_MMAP, 1, warnings);
@@ -976,7 +1275,7 @@ static void can_mmap_file_rejects_no_hook(struct kunit *test)
 	struct file *file = mp_file(test, &mp_no_hook_fops);
 
 	KUNIT_EXPECT_FALSE(test, can_mmap_file(file));
-	KUNIT_EXPECT_EQ(test, (long)mp_vm_mmap(file, false), (long)-ENODEV);
+	KUNIT_EXPECT_EQ(test, (long)mp_vm_mmap(file, false, false), (long)-ENODEV);
 }
 
 /*
@@ -1079,6 +1378,554 @@ static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
 }
 #endif
 
+/* backing_file_mmap()'s own checks of the backing file, before any hook runs. */
+struct mp_backing_refusal {
+	const char *name;
+	const struct file_operations *fops;	/* of the backing file's inode */
+	bool append_only;
+	bool map_private;
+	int error;
+};
+
+static const struct mp_behaviour mp_plain_shared = { .name = "plain_shared" };
+static const struct mp_behaviour mp_plain_private = {
+	.name = "plain_private", .map_private = true,
+};
+
+static const struct mp_backing_refusal mp_backing_refusals[] = {
+	{ .name = "backing_file_without_mmap_hook", .fops = &mp_no_hook_fops,
+	  .error = -ENODEV },
+	{ .name = "append_only_backing_inode_mapped_shared", .fops = &mp_inner_fops,
+	  .append_only = true, .error = -EACCES },
+	{ .name = "append_only_backing_inode_mapped_private", .fops = &mp_inner_fops,
+	  .append_only = true, .map_private = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_backing_refusal, mp_backing_refusals, name);
+
+static void backing_file_mmap_checks_backing_file(struct kunit *test)
+{
+	const struct mp_backing_refusal *r = test->param_value;
+	const struct mp_behaviour *b = r->map_private ? &mp_plain_private : &mp_plain_shared;
+	struct mp_ctx *ctx = test->priv;
+	struct file *user_file, *file;
+	struct mp_map *map;
+
+	ctx->inner = mp_private_file(test, r->fops);
+	user_file = mp_file(test, &mp_outer_fops[MP_BACKING]);
+	if (r->append_only) {
+		file_inode(ctx->inner)->i_flags |= S_APPEND;
+		/* backing_file_open() itself refuses a writer that does not append. */
+		if (IS_ENABLED(CONFIG_FS_STACK)) {
+			file = mp_backing_file_open(user_file, O_RDWR, &ctx->inner->f_path);
+			if (!IS_ERR(file))
+				fput(file);
+			KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(file), -EPERM);
+		}
+	}
+	mp_backing_file(test, user_file, O_RDWR | (r->append_only ? O_APPEND : 0));
+	map = mp_new_map(test, MP_BACKING, b, user_file);
+	if (r->error)
+		mp_expect_refused(test, map, r->error);
+	else
+		mp_map_and_check(test, map);
+}
+
+/* uio_mmap()'s own checks: the page offset names a map, which must be large enough. */
+struct mp_uio_map {
+	const char *name;
+	unsigned int index;		/* of the device's one map */
+	unsigned long size;
+	int error;
+};
+
+static const struct mp_uio_map mp_uio_maps[] = {
+	{ .name = "page_offset_names_no_map", .index = MP_PGOFF + 1, .size = MP_LEN,
+	  .error = -EINVAL },
+	{ .name = "map_smaller_than_mapping", .index = MP_PGOFF, .size = MP_LEN - PAGE_SIZE,
+	  .error = -EINVAL },
+	{ .name = "map_larger_than_mapping", .index = MP_PGOFF, .size = MP_LEN + PAGE_SIZE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_uio_map, mp_uio_maps, name);
+
+static void uio_mmap_checks_map(struct kunit *test)
+{
+	const struct mp_uio_map *m = test->param_value;
+	struct mp_map *map;
+
+	map = mp_new_map(test, MP_UIO, &mp_plain_shared, mp_uio_file(test, m->index, m->size));
+	if (m->error)
+		mp_expect_refused(test, map, m->error);
+	else
+		mp_map_and_check(test, map);
+}
+
+/*
+ * Real .mmap_prepare() hooks of the kernel, each mapped natively and through
+ * the routes that hand a stacking caller's VMA to vfs_mmap() of the file: the
+ * VMAs must agree, and the pages must be the file's.
+ */
+struct mp_real_file {
+	const char *name;
+	struct file *(*open)(struct kunit *test);
+	bool map_private;
+	bool zero_filled;	/* reads as zeros; written data is not the file's */
+	bool own_vm_file;	/* the hook installs a file of its own (/dev/zero) */
+	bool anonymous;		/* the hook makes the VMA anonymous */
+};
+
+static struct file *mp_open_fs_file(struct kunit *test, const char *fs_name)
+{
+	return mp_open_at(test, mp_mount(test, fs_name), "file", O_CREAT | O_RDWR);
+}
+
+static struct file *mp_open_tmpfs(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_TMPFS))
+		kunit_skip(test, "needs CONFIG_TMPFS");
+	return mp_open_fs_file(test, "tmpfs");
+}
+
+static struct file *mp_open_ramfs(struct kunit *test)
+{
+	return mp_open_fs_file(test, "ramfs");
+}
+
+static struct file *mp_open_memfd(struct kunit *test)
+{
+	struct file *file;
+
+	if (!IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST) || !IS_ENABLED(CONFIG_MEMFD_CREATE))
+		kunit_skip(test, "needs CONFIG_MEMFD_CREATE and the suite built in (=y)");
+	/* overlay-only: begin */
+	if (!MP_HAVE_MEMFD_ALLOC)
+		kunit_skip(test, "memfd_alloc_file() is not in 6.18");
+	/* overlay-only: end */
+	file = mp_memfd_file("mmap_prepare_kunit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+static struct file *mp_open_dev_zero(struct kunit *test)
+{
+	return mp_open_at(test, mp_devtmpfs(test), "zero", O_RDWR);
+}
+
+static const struct mp_real_file mp_real_files[] = {
+	{ .name = "tmpfs_shared", .open = mp_open_tmpfs },
+	{ .name = "tmpfs_private", .open = mp_open_tmpfs, .map_private = true },
+	{ .name = "memfd_shared", .open = mp_open_memfd },
+	{ .name = "ramfs_shared", .open = mp_open_ramfs },
+	{ .name = "ramfs_private", .open = mp_open_ramfs, .map_private = true },
+	/* shmem_zero_setup_desc(): a new shmem file becomes vm_file. */
+	{ .name = "dev_zero_shared", .open = mp_open_dev_zero,
+	  .zero_filled = true, .own_vm_file = true },
+	{ .name = "dev_zero_private", .open = mp_open_dev_zero, .map_private = true,
+	  .zero_filled = true, .anonymous = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_real_file, mp_real_files, name);
+
+static const struct mp_behaviour mp_real_shared = {
+	.name = "real_shared", .writable = true,
+};
+
+static const struct mp_behaviour mp_real_private = {
+	.name = "real_private", .map_private = true, .writable = true,
+};
+
+/* The byte at offset 0 of page MP_FAULT_PAGE of the mapping at @addr. */
+static u8 mp_peek(struct kunit *test, unsigned long addr)
+{
+	u8 byte = 0;
+
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)addr +
+					     MP_FAULT_PAGE * PAGE_SIZE, 1), 0);
+	return byte;
+}
+
+static void mp_poke(struct kunit *test, unsigned long addr, u8 byte)
+{
+	KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)addr + MP_FAULT_PAGE * PAGE_SIZE,
+					   &byte, 1), 0);
+}
+
+struct mp_real_map {
+	struct mp_map *map;
+	long before[MP_NR_FILES];
+	struct file *own;	/* the file the hook installed, referenced */
+};
+
+/* Map @m's file through its route and check the VMA the real hook left. */
+static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
+			struct mp_real_map *m)
+{
+	struct mp_map *map = m->map;
+	struct file *files[MP_NR_FILES];
+	const struct file *vm_file;
+
+	mp_file_counts(map, files, m->before);
+	mp_do_map(test, map);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "%s route: mmap() failed: %ld",
+			       mp_route_names[map->route], (long)map->addr);
+	mp_expect_accessed(test, map, 1);
+	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	vm_file = map->final.vm_file;
+	if (map->wrote_back) {
+		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
+		KUNIT_EXPECT_PTR_EQ(test, map->writeback.vm_file, vm_file);
+		KUNIT_EXPECT_PTR_EQ(test, map->writeback.vm_ops, map->final.vm_ops);
+		KUNIT_EXPECT_EQ(test, map->writeback.pgoff, map->final.pgoff);
+	}
+	KUNIT_EXPECT_EQ(test, map->final.anonymous, r->anonymous);
+	if (r->own_vm_file) {
+		KUNIT_ASSERT_NOT_NULL(test, vm_file);
+		KUNIT_EXPECT_PTR_NE(test, vm_file, map->file);
+		KUNIT_EXPECT_PTR_NE(test, vm_file, map->inner);
+		KUNIT_EXPECT_TRUE(test, shmem_mapping(vm_file->f_mapping));
+		/* The VMA holds the only reference; the test takes a second. */
+		m->own = get_file(map->final.vm_file);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, m->own));
+		KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 2,
+				    "while mapped, %s route: references to the hook's file",
+				    mp_route_names[map->route]);
+	} else {
+		/* An anonymous VMA keeps its file, for /proc/PID/maps. */
+		KUNIT_EXPECT_PTR_EQ(test, vm_file, map->inner);
+	}
+	mp_expect_counts(test, map, "while mapped", m->before, vm_file);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr),
+			r->zero_filled ? 0 : MP_PATTERN + MP_FAULT_PAGE);
+}
+
+static void mp_real_unmap(struct kunit *test, struct mp_real_map *m)
+{
+	KUNIT_ASSERT_EQ(test, vm_munmap(m->map->addr, MP_LEN), 0);
+	mp_expect_counts(test, m->map, "after munmap()", m->before, NULL);
+	if (!m->own)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 1,
+			    "after munmap(), %s route: references to the hook's file",
+			    mp_route_names[m->map->route]);
+	mp_drop_leaked(m->own, 1);
+}
+
+static void mp_real_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_real_file *r = test->param_value;
+	const struct mp_behaviour *b = r->map_private ? &mp_real_private : &mp_real_shared;
+	struct mp_real_map native = {}, via = {};
+	struct mp_ctx *ctx = test->priv;
+	int map_count = current->mm->map_count;
+	u8 byte = MP_PATTERN + MP_FAULT_PAGE;
+	loff_t pos = (MP_PGOFF + MP_FAULT_PAGE) * PAGE_SIZE;
+	bool shares;
+
+	ctx->inner = r->open(test);
+	if (!r->zero_filled)
+		KUNIT_ASSERT_EQ(test, kernel_write(ctx->inner, &byte, 1, &pos), 1);
+
+	native.map = mp_new_map(test, MP_NATIVE, b, ctx->inner);
+	mp_real_map(test, r, &native);
+	if (route != MP_NATIVE) {
+		via.map = mp_new_map(test, route, b, mp_route_file(test, route));
+		mp_real_map(test, r, &via);
+		mp_expect_same_vma(test, &via.map->final, &native.map->final, VM_MAYEXEC);
+		/* A write through one mapping shows in the other if both map the file. */
+		shares = !r->map_private && !r->own_vm_file;
+		mp_poke(test, via.map->addr, ~byte);
+		KUNIT_EXPECT_EQ_MSG(test, mp_peek(test, native.map->addr),
+				    (u8)(shares ? ~byte : r->zero_filled ? 0 : byte),
+				    "native mapping after a write through the %s route's",
+				    mp_route_names[route]);
+		mp_real_unmap(test, &via);
+	}
+	mp_real_unmap(test, &native);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+}
+
+static void real_hook_native_mmap_prepare(struct kunit *test)
+{
+	mp_real_case(test, MP_NATIVE);
+}
+
+static void real_hook_nested_vfs_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_NESTED);
+}
+
+static void real_hook_direct_compat_vma_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+static void real_hook_backing_file_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_BACKING);
+}
+
+#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+/*
+ * Fault injection: map with the n-th allocation inside mmap() failing, for
+ * n = 1, 2, ... until mmap() gets through with no failure injected, as
+ * syzkaller's fail-nth does through /proc/thread-self/fail-nth, which sets
+ * current->fail_nth. After each attempt: the error, no VMA, map_count and every
+ * file reference back, no ->close(); or, where the kernel recovered, a whole
+ * mapping. The kernel log names each failure's call site (mpk reports them).
+ */
+#define MP_FAULT_MAX		200	/* allocations one mmap() may make */
+
+/* failslab and fail_page_alloc settings for the sweep, and their defaults. */
+static const char * const mp_fault_knobs[][2] = {
+	/* Fail GFP_KERNEL allocations too: by default only atomic ones fail. */
+	{ "failslab/ignore-gfp-wait", "N" },
+	{ "fail_page_alloc/ignore-gfp-wait", "N" },
+	{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+	/* Page tables are order 0, which fail_page_alloc skips by default. */
+	{ "fail_page_alloc/min-order", "0" },
+	/* A stack for every injected failure, unlimited: the call sites. */
+	{ "failslab/verbose", "2" },
+	{ "fail_page_alloc/verbose", "2" },
+	{ "failslab/verbose_ratelimit_interval_ms", "0" },
+	{ "fail_page_alloc/verbose_ratelimit_interval_ms", "0" },
+};
+
+struct mp_fault_settings {
+	struct vfsmount *debugfs;
+	struct mm_struct *mm;	/* the test's, held for the user buffer */
+	char old[ARRAY_SIZE(mp_fault_knobs)][16];
+};
+
+/* Runs in KUnit's cleanup thread, which has no mm: it borrows the test's. */
+static void mp_fault_settings_restore(void *data)
+{
+	struct mp_fault_settings *f = data;
+	bool borrow = !current->mm;
+	int i;
+
+	if (borrow)
+		kthread_use_mm(f->mm);
+	for (i = 0; i < ARRAY_SIZE(mp_fault_knobs); i++)
+		mp_debugfs_write(f->debugfs, mp_fault_knobs[i][0], f->old[i]);
+	if (borrow)
+		kthread_unuse_mm(f->mm);
+	mmput(f->mm);
+}
+
+/* Set the knobs through a debugfs mount of the test's own, until the case ends. */
+static void mp_fault_settings(struct kunit *test)
+{
+	struct mp_fault_settings *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->debugfs = mp_mount(test, "debugfs");
+	for (i = 0; i < ARRAY_SIZE(mp_fault_knobs); i++)
+		KUNIT_ASSERT_GT_MSG(test, mp_debugfs_rw(f->debugfs, mp_fault_knobs[i][0], f->old[i],
+							sizeof(f->old[i]) - 1, false), 0,
+				    "%s", mp_fault_knobs[i][0]);
+	/* The test's thread, and its mm with it, is gone when the cleanup runs. */
+	f->mm = current->mm;
+	mmget(f->mm);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fault_settings_restore, f));
+	for (i = 0; i < ARRAY_SIZE(mp_fault_knobs); i++)
+		KUNIT_ASSERT_EQ_MSG(test, 0, mp_debugfs_write(f->debugfs, mp_fault_knobs[i][0],
+							      mp_fault_knobs[i][1]),
+				    "%s", mp_fault_knobs[i][0]);
+}
+
+/*
+ * Map once with the n-th fault point failing. False if mmap() passed fewer
+ * than n fault points, so that nothing failed (the mapping is undone).
+ */
+static bool mp_fault_attempt(struct kunit *test, const char *sweep, struct mp_map *map, int n)
+{
+	bool closes = map->behaviour->changes & MP_INSTALLS_CLOSE;
+	int map_count = current->mm->map_count;
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	struct vm_area_struct *vma;
+	unsigned int left;
+	char when[32];
+
+	mp_file_counts(map, files, before);
+	mp_ctx()->cur = map;
+	WRITE_ONCE(current->fail_nth, n);
+	map->addr = mp_vm_mmap(map->file, map->behaviour->map_private, false);
+	left = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	if (left) {
+		/* mp_map_and_check() maps again, with all its checks. */
+		if (!IS_ERR_VALUE(map->addr))
+			KUNIT_EXPECT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+		mp_expect_counts(test, map, "after munmap()", before, NULL);
+		return false;
+	}
+	/* After the kernel's stack of the failure: mpk pairs them. */
+	kunit_info(test, "sweep %s fail_nth %d: mmap() %ld, hook ran %d time(s)\n", sweep, n,
+		   IS_ERR_VALUE(map->addr) ? (long)map->addr : 0L, map->hook_calls);
+	snprintf(when, sizeof(when), "fail_nth %d", n);
+	if (IS_ERR_VALUE(map->addr)) {
+		KUNIT_EXPECT_LT_MSG(test, (long)map->addr, 0L, "%s", when);
+		if (map->hook_calls) {
+			mmap_read_lock(current->mm);
+			vma = find_vma_intersection(current->mm, map->seen.start, map->seen.end);
+			mmap_read_unlock(current->mm);
+			KUNIT_EXPECT_NULL_MSG(test, vma, "%s: failed mmap() left a VMA", when);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, current->mm->map_count, map_count, "%s", when);
+		mp_expect_counts(test, map, when, before, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
+				    "%s, %s route: ->close() of a failed mapping", when,
+				    mp_route_names[map->route]);
+		return true;
+	}
+	/* The kernel got round the failure: the mapping must be whole. */
+	KUNIT_EXPECT_EQ_MSG(test, map->hook_calls, 1, "%s", when);
+	KUNIT_EXPECT_EQ_MSG(test, current->mm->map_count, map_count + 1, "%s", when);
+	KUNIT_EXPECT_EQ_MSG(test, vm_munmap(map->addr, MP_LEN), 0, "%s", when);
+	mp_expect_counts(test, map, when, before, NULL);
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, closes, "%s: ->close() at munmap()", when);
+	return true;
+}
+
+/* The rows swept on each route, from either behaviour table. */
+struct mp_sweep_row {
+	const char *name;
+	bool action;
+};
+
+static const struct mp_sweep_row mp_sweep_rows[] = {
+	{ .name = "hook_changes_nothing" },
+	{ .name = "hook_replaces_vm_file" },
+	{ .name = "hook_installs_vm_ops_with_close" },
+	{ .name = "remap_pfn_of_test_pages", .action = true },
+	{ .name = "map_kernel_pages_array", .action = true },
+	{ .name = "vm_ops_mapped_called_once", .action = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_sweep_row, mp_sweep_rows, name);
+
+static const struct mp_behaviour *mp_behaviour_named(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(mp_behaviours); i++)
+		if (!strcmp(mp_behaviours[i].name, name))
+			return &mp_behaviours[i];
+	for (i = 0; i < ARRAY_SIZE(mp_action_behaviours); i++)
+		if (!strcmp(mp_action_behaviours[i].name, name))
+			return &mp_action_behaviours[i];
+	return NULL;
+}
+
+static void mp_sweep_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_sweep_row *row = test->param_value;
+	const struct mp_behaviour *b = mp_behaviour_named(row->name);
+	char sweep[KUNIT_PARAM_DESC_SIZE];
+	struct mp_ctx *ctx = test->priv;
+	int n, injected = 0;
+	struct file *file;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	if (row->action && (route == MP_COMPAT_SPLIT || route == MP_UIO))
+		kunit_skip(test, "no action rows on the uio/hv routes, as in the route cases");
+	/* overlay-only: begin */
+	mp_skip_missing_features(test, b);
+	/* overlay-only: end */
+	snprintf(sweep, sizeof(sweep), "%s-%s", mp_route_names[route], row->name);
+	if (route == MP_BACKING)
+		ctx->inner = mp_private_file(test, &mp_inner_fops);
+	file = route == MP_NATIVE ? ctx->inner : mp_route_file(test, route);
+	mp_fault_settings(test);
+	for (n = 1; n <= MP_FAULT_MAX; n++) {
+		if (!mp_fault_attempt(test, sweep, mp_new_map(test, route, b, file), n))
+			break;
+		injected++;
+	}
+	kunit_info(test, "sweep %s: %d fault point(s)\n", sweep, injected);
+	KUNIT_EXPECT_LE_MSG(test, n, MP_FAULT_MAX, "mmap() never got through");
+	/* At least the VMA and the maple tree nodes are allocated. */
+	KUNIT_EXPECT_GE(test, injected, 2);
+	/* With nothing injected: every check of the route cases. */
+	mp_map_and_check(test, mp_new_map(test, route, b, file));
+}
+
+static void fault_injection_sweep_native(struct kunit *test)
+{
+	mp_sweep_case(test, MP_NATIVE);
+}
+
+static void fault_injection_sweep_nested(struct kunit *test)
+{
+	mp_sweep_case(test, MP_NESTED);
+}
+
+static void fault_injection_sweep_shm_shaped(struct kunit *test)
+{
+	mp_sweep_case(test, MP_SHM);
+}
+
+static void fault_injection_sweep_compat_vma_mmap(struct kunit *test)
+{
+	mp_sweep_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+static void fault_injection_sweep___compat_vma_mmap(struct kunit *test)
+{
+	mp_sweep_case(test, MP_COMPAT_SPLIT);
+}
+
+static void fault_injection_sweep_backing_file_mmap(struct kunit *test)
+{
+	mp_sweep_case(test, MP_BACKING);
+}
+
+static void fault_injection_sweep_uio_mmap(struct kunit *test)
+{
+	mp_sweep_case(test, MP_UIO);
+}
+#endif
+
+#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+/*
+ * kmemleak only reports objects older than 5 s, and scans on a 10-minute
+ * timer, long after the suite's boot has ended: so the last case waits, has
+ * kmemleak scan, and reads its report through a debugfs mount of its own. The
+ * rest of the boot is not the suite's to judge: a leak counts if a case's
+ * thread (kunit_try_catch) allocated it.
+ */
+#define MP_KMEMLEAK_AGE_MS	6000	/* kmemleak's minimum age, and some */
+#define MP_KMEMLEAK_REPORT	(64 * 1024)
+
+static void kmemleak_finds_no_leak_of_the_suite(struct kunit *test)
+{
+	struct vfsmount *debugfs = mp_mount(test, "debugfs");
+	char *report = kunit_kzalloc(test, MP_KMEMLEAK_REPORT, GFP_KERNEL);
+	char *block, *next;
+	int leaks = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	msleep(MP_KMEMLEAK_AGE_MS);
+	KUNIT_ASSERT_EQ(test, mp_debugfs_write(debugfs, "kmemleak", "scan"), 0);
+	KUNIT_ASSERT_GE(test, mp_debugfs_rw(debugfs, "kmemleak", report, MP_KMEMLEAK_REPORT - 1,
+					    false), 0);
+	for (block = strstr(report, "unreferenced object"); block; block = next) {
+		next = strstr(block + 1, "unreferenced object");
+		if (next)
+			next[-1] = '\0';
+		if (!strstr(block, "comm \"kunit_try_catch\""))
+			continue;
+		if (!leaks++)
+			kunit_info(test, "first leak:\n%s\n", block);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, leaks, 0, "kmemleak: objects allocated by a case, never freed");
+}
+#endif
+
 static int mmap_prepare_compat_init(struct kunit *test)
 {
 	struct mp_ctx *ctx;
@@ -1120,6 +1967,10 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(action_nested_vfs_mmap_backing_file, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_nested_vfs_mmap_shm_shaped, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_direct_compat_vma_mmap, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(backing_file_mmap_of_backing_file, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_backing_file_mmap_of_backing_file,
+			 mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(uio_mmap_of_uio_device, mp_behaviour_gen_params),
 	/*
 	 * No action cases for the uio/hv route: __compat_vma_mmap() keeps
 	 * hide_from_rmap_until_complete, which compat_vma_mmap() clears, so
@@ -1132,6 +1983,25 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),
 	KUNIT_CASE(sysv_shm_attach_twice_shares_pages),
+	KUNIT_CASE_PARAM(backing_file_mmap_checks_backing_file, mp_backing_refusal_gen_params),
+	KUNIT_CASE_PARAM(uio_mmap_checks_map, mp_uio_map_gen_params),
+	KUNIT_CASE_PARAM(real_hook_native_mmap_prepare, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_nested_vfs_mmap, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_direct_compat_vma_mmap, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_backing_file_mmap, mp_real_file_gen_params),
+#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+	KUNIT_CASE_PARAM(fault_injection_sweep_native, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep_nested, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep_shm_shaped, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep_compat_vma_mmap, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep___compat_vma_mmap, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep_backing_file_mmap, mp_sweep_row_gen_params),
+	KUNIT_CASE_PARAM(fault_injection_sweep_uio_mmap, mp_sweep_row_gen_params),
+#endif
+#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+	/* Last: the leaks of every case before it. */
+	KUNIT_CASE_SLOW(kmemleak_finds_no_leak_of_the_suite),
+#endif
 	{}
 };
 

@@ -15,6 +15,8 @@
 #define MP_DESC_HAS_VM_OPS	true	/* desc->vm_ops pre-filled, may be cleared */
 #define MP_HAVE_OVERRIDE_CHECK	true	/* error_override, checked by the kernel */
 #define MP_HAVE_WARN_SUPPRESS	true	/* kunit_warning_suppress() */
+#define MP_HAVE_UIO_HOOK	true	/* uio_info->mmap_prepare() */
+#define MP_HAVE_MEMFD_ALLOC	true	/* memfd_alloc_file() */
 /* overlay-only: end */
 
 /* The compat layer's API and the descriptor's fields, as the cases use them. */
@@ -104,5 +106,24 @@ static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 
 /* The vm_operations_struct member, if the kernel has it. */
 #define MP_MAPPED_HOOK(fn)	.mapped = (fn),
+
+/* The user file whose mmap() maps the backing file: overlayfs's, FUSE's. */
+static struct file *mp_backing_file_open(struct file *user_file, int flags,
+					 const struct path *real_path)
+{
+	return backing_file_open(user_file, flags, real_path, current_cred());
+}
+
+static void mp_uio_set_mmap_prepare(struct uio_info *info,
+				    int (*fn)(struct uio_info *, struct vm_area_desc *))
+{
+	info->mmap_prepare = fn;
+}
+
+/* An unlinked shmem file, as memfd_create() makes it. */
+static struct file *mp_memfd_file(const char *name)
+{
+	return memfd_alloc_file(name, 0);
+}
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

@@ -1,7 +1,8 @@
 """mpk: fetch a kernel, apply the overlay, build and run the KUnit suite.
 
   mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
-              [--profile sanitize]               ... with KASAN, UBSAN, mm debug checks
+              [--profile sanitize]               ... with KASAN, UBSAN, kmemleak, mm debug checks
+              [--profile faults]                 ... with the fault-injection sweeps
   mpk test                                       tooling tests + the suite
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
@@ -95,6 +96,19 @@ def print_run(t, s):
         log(f'mpk:   FAILED {name}')
 
 
+def report_faults(t, s):
+    """The sweeps' failure points by call site; a sweep that missed the VMA or the
+    maple tree allocation, or no sweep at all, fails the run."""
+    from . import faults
+    with open(os.path.join(t.build_dir, 'test.log'), encoding='utf-8', errors='replace') as f:
+        sweeps = faults.parse(f.read())
+    log(faults.table(sweeps))
+    if not sweeps:
+        s.fail('fault injection: no sweep ran')
+    for name, what in faults.missing(sweeps):
+        s.fail(f'fault injection: {name} never failed the {what}')
+
+
 def run_suite(args):
     """prepare, run, judge, print: (target, summary)."""
     setup(BUILD_DEPS + arch_deps(args.arch))
@@ -105,6 +119,8 @@ def run_suite(args):
     t = targets.prepare(args, build_suffix=f'-{profile}' if profile else '', log=log)
     s = runner.judge(runner.run(t.tree, t.build_dir, t.cache, arch=t.arch, extra=extra,
                                 log=log), t.known_bugs)
+    if profile == 'faults':
+        report_faults(t, s)
     if args.json:
         shutil.copy(os.path.join(t.build_dir, 'mmap_prepare_kunit.json'), args.json)
     print_run(t, s)

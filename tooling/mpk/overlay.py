@@ -24,6 +24,7 @@ NEW_FILES = {
     'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
     'mm/tests/mmap_prepare_kunit_api.h': 'mm/tests/mmap_prepare_kunit_api.h',
     'mm/tests/.kunitconfig': 'mm/tests/.kunitconfig',
+    'mm/tests/fault_injection.kunitconfig': 'mm/tests/fault_injection.kunitconfig',
     '.kunitconfig': '.kunitconfig',
 }
 BARE_RUN_KUNITCONFIG = ('.kunitconfig', '.kunit/.kunitconfig')

@@ -16,6 +16,7 @@ QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
                              'qemu-tcg')
 KERNEL_LOG = 'kernel log: '      # how a splat is named among the failing entries
 KNOWN_FILE = os.path.join(os.path.dirname(__file__), 'known_kernel_bugs.json')
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Kernel log lines that mean the run is not clean, whatever the cases say.
 SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'
                    r'possible recursive locking|KASAN:|UBSAN:|Kernel panic|'
@@ -39,15 +40,23 @@ def build_env(cache, tree, build_dir):
     return env
 
 
+def kunitconfig_entries(path):
+    """The CONFIG_ lines of a kunitconfig file of the overlay (path from the repo)."""
+    with open(os.path.join(REPO, path), encoding='utf-8') as f:
+        return [ln.strip() for ln in f if ln.startswith('CONFIG_')]
+
+
 # mpk run --profile=NAME: kunit.py --kconfig_add entries on top of the suite's
 # kunitconfig, for every architecture ('*') and per architecture; the build gets
-# a directory of its own.  kmemleak is not in 'sanitize': it ignores objects
-# younger than 5 s and scans on a 10-minute timer, long after a KUnit boot ends,
-# and nothing triggers a scan yet.
+# a directory of its own.  With kmemleak, the suite's last case
+# (kmemleak_finds_no_leak_of_the_suite) waits out kmemleak's minimum age and
+# has it scan: its timer would scan long after a KUnit boot ends.
 PROFILES = {
+    # The fault-injection sweep: the suite's own second kunitconfig.
+    'faults': {'*': kunitconfig_entries('mm/tests/fault_injection.kunitconfig')},
     'sanitize': {
         '*': ['CONFIG_KASAN=y', 'CONFIG_UBSAN=y', 'CONFIG_DEBUG_VM_MAPLE_TREE=y',
-              'CONFIG_DEBUG_VM_RB=y'],
+              'CONFIG_DEBUG_VM_RB=y', 'CONFIG_DEBUG_KMEMLEAK=y'],
         'x86_64': ['CONFIG_DEBUG_VM_PGTABLE=y'],
         'arm64': ['CONFIG_DEBUG_VM_PGTABLE=y'],
     },

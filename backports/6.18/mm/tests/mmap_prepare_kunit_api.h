@@ -15,6 +15,8 @@
 #define MP_DESC_HAS_VM_OPS	false	/* desc->vm_ops pre-filled, may be cleared */
 #define MP_HAVE_OVERRIDE_CHECK	false	/* error_override, checked by the kernel */
 #define MP_HAVE_WARN_SUPPRESS	false	/* kunit_warning_suppress() */
+#define MP_HAVE_UIO_HOOK	false	/* uio_info->mmap_prepare() */
+#define MP_HAVE_MEMFD_ALLOC	false	/* memfd_alloc_file() */
 
 /* Never entered: the cases that would need it are skipped first. */
 #ifndef kunit_warning_suppress	/* never shadow KUnit's own */
@@ -68,5 +70,23 @@ static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 
 /* No vm_operations_struct member for it. */
 #define MP_MAPPED_HOOK(fn)
+
+/* backing_file_open() takes the user file's path in 6.18. */
+static struct file *mp_backing_file_open(struct file *user_file, int flags,
+					 const struct path *real_path)
+{
+	return backing_file_open(&user_file->f_path, flags, real_path, current_cred());
+}
+
+/* uio's mmap_prepare() arrived in 7.1: never called, the cases skip first. */
+static void mp_uio_set_mmap_prepare(struct uio_info *info,
+				    int (*fn)(struct uio_info *, struct vm_area_desc *))
+{
+}
+
+static struct file *mp_memfd_file(const char *name)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

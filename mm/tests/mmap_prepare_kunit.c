@@ -640,8 +640,8 @@ static struct file *mp_uio_file(struct kunit *test, unsigned int index, unsigned
 	struct uio_info *info;
 	struct device *parent;
 
-	if (!IS_ENABLED(CONFIG_UIO))
-		kunit_skip(test, "needs CONFIG_UIO");
+	if (!IS_REACHABLE(CONFIG_UIO))
+		kunit_skip(test, "needs CONFIG_UIO (built in, if the suite is)");
 	/* overlay-only: begin */
 	if (!MP_HAVE_UIO_HOOK)
 		kunit_skip(test, "uio's mmap_prepare arrived in 7.1");
@@ -1666,7 +1666,7 @@ static void real_hook_backing_file_mmap(struct kunit *test)
 	mp_real_case(test, MP_BACKING);
 }
 
-#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS) && IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST)
 /*
  * Fault injection: map with the n-th allocation inside mmap() failing, for
  * n = 1, 2, ... until mmap() gets through with no failure injected, as
@@ -1890,7 +1890,7 @@ static void fault_injection_sweep_uio_mmap(struct kunit *test)
 }
 #endif
 
-#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST)
 /*
  * kmemleak only reports objects older than 5 s, and scans on a 10-minute
  * timer, long after the suite's boot has ended: so the last case waits, has
@@ -1989,7 +1989,7 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(real_hook_nested_vfs_mmap, mp_real_file_gen_params),
 	KUNIT_CASE_PARAM(real_hook_direct_compat_vma_mmap, mp_real_file_gen_params),
 	KUNIT_CASE_PARAM(real_hook_backing_file_mmap, mp_real_file_gen_params),
-#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+#if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS) && IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST)
 	KUNIT_CASE_PARAM(fault_injection_sweep_native, mp_sweep_row_gen_params),
 	KUNIT_CASE_PARAM(fault_injection_sweep_nested, mp_sweep_row_gen_params),
 	KUNIT_CASE_PARAM(fault_injection_sweep_shm_shaped, mp_sweep_row_gen_params),
@@ -1998,7 +1998,7 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(fault_injection_sweep_backing_file_mmap, mp_sweep_row_gen_params),
 	KUNIT_CASE_PARAM(fault_injection_sweep_uio_mmap, mp_sweep_row_gen_params),
 #endif
-#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+#if IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && IS_BUILTIN(CONFIG_MMAP_PREPARE_KUNIT_TEST)
 	/* Last: the leaks of every case before it. */
 	KUNIT_CASE_SLOW(kmemleak_finds_no_leak_of_the_suite),
 #endif

@@ -243,7 +243,9 @@ def cmd_expected(args):
     arch_deps(args.arch)     # refuses an arch mpk does not run
     key, kernels = targets.kernel_key(args.kernel)
     version = debian.upstream_version(kernels[key]['version'])
-    print(runner.expected_list(runner.load_known(version)), end='')
+    known = runner.load_known(version)
+    print(runner.expected_list({c: ids for c, ids in known.items()
+                                if runner.in_default_config(c)}), end='')
     return 0
 
 

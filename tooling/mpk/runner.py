@@ -222,6 +222,16 @@ def covers(listed, version):
         return listed == version
 
 
+# Cases that only a profile's configuration builds (mm/tests/fault_injection.kunitconfig,
+# CONFIG_DEBUG_KMEMLEAK): the default kunitconfig has none of them.
+PROFILE_ONLY = ('fault_injection_sweep_', 'kmemleak_')
+
+
+def in_default_config(case):
+    """True if the suite's own kunitconfig builds case ('function.param')."""
+    return not case.startswith(PROFILE_ONLY)
+
+
 def load_known(version, path=KNOWN_FILE):
     """{case: ['F1-...', 'F3-...']}: the kernel bugs known to turn cases red on version."""
     with open(path, encoding='utf-8') as f:

@@ -193,5 +193,18 @@ class KnownBugsTest(unittest.TestCase):
                       'kernel bug fixed? update known_kernel_bugs.json', printed)
 
 
+class ProfileOnlyCasesTest(unittest.TestCase):
+
+    def test_the_sweeps_and_kmemleak_are_not_in_the_default_configuration(self):
+        self.assertFalse(runner.in_default_config('fault_injection_sweep_nested.hook_replaces_vm_file'))
+        self.assertFalse(runner.in_default_config('kmemleak_finds_no_leak_of_the_suite'))
+        self.assertTrue(runner.in_default_config('nested_vfs_mmap_backing_file.hook_replaces_vm_file'))
+
+    def test_known_bugs_of_the_default_configuration(self):
+        known = runner.load_known('7.3.4')
+        default = [c for c in known if runner.in_default_config(c)]
+        self.assertEqual((len(known), len(default)), (51, 45))
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -4,7 +4,7 @@ upstream/series lists the fix patches in order (quilt style).  Each is a
 commit message, a line '---' and a diff against the default kernel.  The
 suite patch comes last: the overlay's test file in its upstream form (the
 API header inlined, the overlay-only blocks dropped), its Kconfig entry,
-Makefile line, mm/tests/.kunitconfig and a MAINTAINERS line.
+Makefile line, its two kunitconfigs and a MAINTAINERS line.
 
 The series is made in a git repository of the default kernel as Debian
 ships it (one base commit, tag mpk-base), laid out under the cache as the
@@ -197,7 +197,8 @@ def write_suite(repo, tree):
 
     os.makedirs(os.path.join(tree, 'mm/tests'), exist_ok=True)
     write(SUITE_C, upstream_suite(read(repo, SUITE_C), read(repo, SUITE_H)))
-    write('mm/tests/.kunitconfig', read(repo, 'mm/tests/.kunitconfig'))
+    for kunitconfig in ('mm/tests/.kunitconfig', 'mm/tests/fault_injection.kunitconfig'):
+        write(kunitconfig, read(repo, kunitconfig))
     for src, dst in overlay.ADDITIONS.items():
         write(dst, read(tree, dst) + read(repo, src))
     write('MAINTAINERS', add_maintainers_line(read(tree, 'MAINTAINERS')))

@@ -1020,6 +1020,9 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 		vma = find_vma_intersection(current->mm, map->seen.start, map->seen.end);
 		mmap_read_unlock(current->mm);
 		KUNIT_EXPECT_NULL_MSG(test, vma, "failed mmap() left a VMA");
+		/* Mapped after all: undo it, so that no reference of its counts as leaked. */
+		if (!IS_ERR_VALUE(map->addr))
+			vm_munmap(map->addr, MP_LEN);
 		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
 		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
@@ -1071,6 +1074,8 @@ static void mp_expect_refused(struct kunit *test, struct mp_map *map, int error)
 			    mp_route_names[map->route]);
 	KUNIT_EXPECT_EQ(test, map->hook_calls, 0);
 	mp_expect_accessed(test, map, 0);
+	if (!IS_ERR_VALUE(map->addr))
+		vm_munmap(map->addr, MP_LEN);
 	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 	mp_expect_counts(test, map, "after failed mmap()", before, NULL);
 }

@@ -15,6 +15,7 @@
   mpk expected [--kernel 7.3] [--arch x86_64]    known kernel bugs as a kunit-expected list
   mpk bench   [--runs 5] [--mutants]             edit->verdict against the kbuild floor
   mpk repeat  [--boots 100] [--isolated]         flakes: N boots; one boot per case function
+  mpk module  --arch=x86_64                      the suite =m, loaded twice under QEMU
 
   run, test, mutate and matrix take --arch=um|x86_64|arm64; run and test take
   --junit PATH and --json PATH.
@@ -287,6 +288,26 @@ def cmd_repeat(args):
     return failed
 
 
+def cmd_module(args):
+    """The suite built =m, its module loaded twice from an initramfs under QEMU."""
+    from . import module
+    setup(BUILD_DEPS + arch_deps(args.arch))
+    t = targets.prepare(args, build_suffix='-module', log=log)
+    rows, splats = module.command(t, log=log)
+    for n, passed, failed, skipped, unexpected in rows:
+        log(f'mpk: load {n} of {module.MODULE}.ko on Linux {t.version} ({t.arch}): {passed} '
+            f'passed, {failed} failed ({failed - len(unexpected)} for known kernel bugs), '
+            f'{skipped} skipped')
+        for case in unexpected:
+            log(f'mpk:   FAILED {case}')
+    for line in splats[:3]:
+        log(f'mpk:   kernel log: {line}')
+    bad = len(rows) != module.LOADS or any(r[4] or not r[1] for r in rows) or splats
+    if len(rows) != module.LOADS:
+        log(f'mpk: {len(rows)} load report(s) in the console, expected {module.LOADS}')
+    return 1 if bad else 0
+
+
 def cmd_setup(args):
     setup()
     return 0
@@ -307,7 +328,7 @@ def cmd_apply(args):
 COMMANDS = {'run': cmd_run, 'test': cmd_test, 'setup': cmd_setup, 'fetch': cmd_fetch,
             'apply': cmd_apply, 'mutate': cmd_mutate, 'matrix': cmd_matrix,
             'coverage': cmd_coverage, 'series': cmd_series, 'expected': cmd_expected,
-            'bench': cmd_bench, 'repeat': cmd_repeat}
+            'bench': cmd_bench, 'repeat': cmd_repeat, 'module': cmd_module}
 
 
 def parser():

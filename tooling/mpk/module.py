@@ -3,7 +3,7 @@
 kunit.py never loads modules, so this builds the suite with
 CONFIG_MMAP_PREPARE_KUNIT_TEST=m in a build directory of its own, packs the
 module and a small static /init (finit_module(), delete_module(), twice;
-then power off) into an initramfs, boots it with QEMU, and parses the two
+then reboot, which ends QEMU) into an initramfs, boots it with QEMU, and parses the two
 KTAP reports with the tree's own kunit_parser.  The second load exercises
 the module rule of the suite's WARN_ON_ONCE() bookkeeping.  x86_64 only:
 the init is built with the host's gcc -static.
@@ -30,29 +30,41 @@ INIT_C = r'''
 
 int main(void)
 {
-	for (int i = 1; i <= %(loads)d; i++) {
-		int fd = open("/%(module)s.ko", O_RDONLY);
-		long ret = syscall(SYS_finit_module, fd, "", 0);
+	long load[%(loads)d], unload[%(loads)d];
 
+	for (int i = 0; i < %(loads)d; i++) {
+		int fd = open("/%(module)s.ko", O_RDONLY);
+
+		load[i] = syscall(SYS_finit_module, fd, "", 0);
 		close(fd);
-		printf("mpk-init: load %%d: %%ld\n", i, ret);
-		ret = syscall(SYS_delete_module, "%(module)s", O_NONBLOCK);
-		printf("mpk-init: unload %%d: %%ld\n", i, ret);
-		fflush(stdout);
+		/* Files the cases closed are released by a worker, module refs with them. */
+		for (int try = 0; try < 10; try++) {
+			unload[i] = syscall(SYS_delete_module, "%(module)s", O_NONBLOCK);
+			if (!unload[i])
+				break;
+			sleep(1);
+		}
 	}
-	sync();
-	reboot(RB_POWER_OFF);
+	/* Last, once the console has printed the reports: no line of theirs is cut. */
+	sleep(2);
+	for (int i = 0; i < %(loads)d; i++)
+		printf("mpk-init: load %%d: %%ld, unload: %%ld\n", i + 1, load[i], unload[i]);
+	fflush(stdout);
+	/* kunit.py's x86_64 kernel has no ACPI power-off; QEMU runs with -no-reboot. */
+	reboot(RB_AUTOBOOT);
 	return 0;
 }
 '''
 
 
 def cpio_newc(entries):
-    """A newc cpio archive of [(name, mode, data)], as the kernel's initramfs reads it."""
+    """A newc cpio archive of [(name, mode, data[, (rdev major, minor)])], as the
+    kernel's initramfs reads it."""
     out = bytearray()
-    for ino, (name, mode, data) in enumerate([*entries, ('TRAILER!!!', 0, b'')], 1):
+    for ino, (name, mode, data, *rdev) in enumerate([*entries, ('TRAILER!!!', 0, b'')], 1):
         raw = name.encode() + b'\0'
-        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(raw), 0]
+        major, minor = rdev[0] if rdev else (0, 0)
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, major, minor, len(raw), 0]
         out += b'070701' + b''.join(b'%08X' % f for f in fields) + raw
         out += b'\0' * (-len(out) % 4) + data
         out += b'\0' * (-len(out) % 4)
@@ -87,20 +99,25 @@ def qemu_command(build_dir, initrd):
 
 
 KTAP_START = re.compile(r'^(\[[\s\d.]+\]\s?)?KTAP version 1$')
+INIT_LINE = re.compile(r'mpk-init: load (\d+): (-?\d+), unload: (-?\d+)')
 
 
 def reports(console):
-    """The KTAP report of each load: the lines before 'mpk-init: load N', from the
-    last top-level 'KTAP version 1' on (the boot itself may print an empty one)."""
-    parts, cur = [], []
-    for line in console.splitlines():
-        if 'mpk-init: load' in line:
-            starts = [i for i, ln in enumerate(cur) if KTAP_START.match(ln.rstrip())]
-            parts.append(cur[starts[-1]:] if starts else [])
-            cur = []
-        elif 'mpk-init: unload' not in line:
-            cur.append(line)
+    """The KTAP report of each load: from each top-level 'KTAP version 1' whose plan
+    is not empty (the boot itself may print '1..0') to the next one."""
+    lines = console.splitlines()
+    starts = [i for i, ln in enumerate(lines) if KTAP_START.match(ln.rstrip())]
+    parts = []
+    for a, b in zip(starts, [*starts[1:], len(lines)]):
+        part = [ln for ln in lines[a:b] if 'mpk-init:' not in ln]
+        if not any(ln.rstrip().endswith('1..0') for ln in part[1:3]):
+            parts.append(part)
     return parts
+
+
+def init_results(console):
+    """[(load, finit_module() result, delete_module() result)] as /init printed them."""
+    return [tuple(int(g) for g in m.groups()) for m in INIT_LINE.finditer(console)]
 
 
 def parse(tree, lines):
@@ -126,16 +143,21 @@ def parse(tree, lines):
     return c.passed, c.failed + c.crashed + c.errors, c.skipped, failing
 
 
-def command(t, log=print):
-    """Build =m, boot, load twice: [(load, passed, failed, skipped, unexpected failing)]."""
-    if t.arch != 'x86_64':
-        raise UserError('mpk module runs on --arch=x86_64 only (its /init is built with gcc -static)')
+def build(t, log=print):
+    """The =m build; the path of the module."""
     extra = [f'--kconfig_add={e}' for e in KCONFIG]
     if not runner.build(t.tree, t.build_dir, t.cache, arch=t.arch, extra=extra, log=log):
         raise UserError(f'the =m build failed: see {t.build_dir}/kunit-build.log')
     ko = os.path.join(t.build_dir, 'mm/tests', MODULE + '.ko')
     if not os.path.exists(ko):
         raise UserError(f'no {ko}: the suite was not built as a module')
+    return ko
+
+
+def command(t, log=print):
+    """Build =m, boot, load twice: ([(load, passed, failed, skipped, unexpected failing)],
+    [problems: kernel-log splats, a load or unload that /init saw fail])."""
+    ko = build(t, log=log)
     with tempfile.TemporaryDirectory() as work:
         cmd = qemu_command(t.build_dir, initramfs(ko, work))
         log('mpk: ' + ' '.join(cmd))
@@ -144,9 +166,14 @@ def command(t, log=print):
     console = r.stdout + r.stderr
     with open(os.path.join(t.build_dir, 'module-console.log'), 'w', encoding='utf-8') as f:
         f.write(console)
+    problems = runner.splats(console)
+    for n, load, unload in init_results(console):
+        log(f'mpk: /init: load {n}: {load}, unload {n}: {unload}')
+        if load or unload:
+            problems.append(f'/init: load {n} returned {load}, unload {unload}')
     rows = []
     for n, lines in enumerate(reports(console), 1):
         passed, failed, skipped, failing = parse(t.tree, lines)
         rows.append((n, passed, failed, skipped,
                      [c for c in failing if c not in t.known_bugs]))
-    return rows, runner.splats(console)
+    return rows, problems

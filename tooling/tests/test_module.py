@@ -33,36 +33,37 @@ class InitramfsTest(unittest.TestCase):
 
 
 CONSOLE = """\
-[    0.5] KTAP version 1
-[    0.5] 1..0
-[    1.0] KTAP version 1
-[    1.0] 1..1
-[    1.0]     KTAP version 1
-[    1.0]     # Subtest: mmap_prepare_compat
-[    1.0]     ok 1 a
-[    1.0] ok 1 mmap_prepare_compat
-mpk-init: load 1: 0
-mpk-init: unload 1: 0
+KTAP version 1
+1..0
+KTAP version 1
+1..1
+    KTAP version 1
+    # Subtest: mmap_prepare_compat
+    ok 1 a
+ok 1 mmap_prepare_compat
 [    2.0] KTAP version 1
 [    2.0] 1..1
 [    2.0] not ok 1 mmap_prepare_compat
-mpk-init: load 2: 0
-mpk-init: unload 2: 0
+mpk-init: load 1: 0, unload: 0
+mpk-init: load 2: 0, unload: -1
 """
 
 
 class ReportsTest(unittest.TestCase):
 
-    def test_each_load_gets_the_report_printed_before_it(self):
+    def test_each_load_is_a_top_level_report_with_a_plan(self):
         parts = module.reports(CONSOLE)
         self.assertEqual(len(parts), 2)
-        self.assertEqual(parts[0][0], '[    1.0] KTAP version 1')
-        self.assertEqual(parts[0][-1], '[    1.0] ok 1 mmap_prepare_compat')
+        self.assertEqual(parts[0][:2], ['KTAP version 1', '1..1'])
+        self.assertEqual(parts[0][-1], 'ok 1 mmap_prepare_compat')
         self.assertEqual(parts[1], ['[    2.0] KTAP version 1', '[    2.0] 1..1',
                                     '[    2.0] not ok 1 mmap_prepare_compat'])
 
-    def test_no_load_line_no_report(self):
-        self.assertEqual(module.reports('[ 0.1] KTAP version 1\n'), [])
+    def test_no_report_without_a_plan(self):
+        self.assertEqual(module.reports('KTAP version 1\n1..0\n'), [])
+
+    def test_what_init_printed(self):
+        self.assertEqual(module.init_results(CONSOLE), [(1, 0, 0), (2, 0, -1)])
 
 
 if __name__ == '__main__':

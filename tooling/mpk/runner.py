@@ -16,6 +16,7 @@ QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
                              'qemu-tcg')
 KERNEL_LOG = 'kernel log: '      # how a splat is named among the failing entries
 KNOWN_FILE = os.path.join(os.path.dirname(__file__), 'known_kernel_bugs.json')
+# The repository (the overlay and the tool): one place for every module.
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Kernel log lines that mean the run is not clean, whatever the cases say.
 SPLAT = re.compile(r'WARNING:|BUG:|-\[ cut here \]-|possible circular locking|'

@@ -12,7 +12,7 @@ import time
 from . import debian, locks, overlay, runner
 from .errors import UserError
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = runner.REPO
 
 
 @dataclasses.dataclass(frozen=True)

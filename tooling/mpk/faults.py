@@ -18,12 +18,12 @@ FRAME = re.compile(r'(?:\[<[0-9a-f]+>\]\s*)?(\? )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]
 SWEEP = re.compile(r'sweep (\S+) fail_nth (\d+): (.*)')
 # The frames up to the injection itself.
 INJECTION = re.compile(r'dump_stack|show_stack|fail_dump|should_fail')
-# Frames of the allocators and of fault injection: never the call site.
+# Frames of the allocators, past the injection: never the call site.
 ALLOCATOR = re.compile(r'alloc_pages|alloc_frozen|'
-                       r'kmem_cache_alloc|kmalloc|slab|sheaf|get_free_page|get_zeroed_page|'
-                       r'pagetable_alloc|pte_alloc_one|pmd_alloc_one|pud_alloc_one|'
-                       r'prepare_alloc|mt_alloc|mas_alloc|__alloc_|alloc_slab|_noprof|'
-                       r'^kmalloc|^kzalloc')
+                       r'kmem_cache_alloc|kmalloc|kzalloc|slab|sheaf|get_free_page|'
+                       r'get_zeroed_page|pagetable_alloc|pte_alloc_one|pmd_alloc_one|'
+                       r'pud_alloc_one|prepare_alloc|mt_alloc|mas_alloc|__alloc_|alloc_slab|'
+                       r'_noprof')
 # What every sweep must have failed (the issue's minimum): the VMA and the
 # maple tree's preallocation.
 REQUIRED = {'VMA allocation': re.compile(r'vm_area_alloc'),

@@ -1,7 +1,9 @@
 """Install the overlay (files at kernel paths) into a kernel tree.
 
-Whole files are copied; the two small additions to existing kernel files
-(mm/Kconfig.debug, mm/Makefile) are appended.  A stamp file in the tree
+Whole files are copied; the small additions to existing kernel files
+(mm/Kconfig.debug, mm/Makefile, and kunit.py's all_tests.config, so that
+`kunit.py run --alltests` enables what the suite's real callers need) are
+appended.  A stamp file in the tree
 (ignored by the kernel's .gitignore) remembers what was installed, so a
 newer version of our own files replaces an older one while anything else
 at those paths counts as a local edit.
@@ -28,10 +30,13 @@ NEW_FILES = {
     '.kunitconfig': '.kunitconfig',
 }
 BARE_RUN_KUNITCONFIG = ('.kunitconfig', '.kunit/.kunitconfig')
+# kunit.py --alltests builds this kunitconfig (KernelCI's KUnit job).
+ALL_TESTS_CONFIG = 'tools/testing/kunit/configs/all_tests.config'
 # Addition file (in the repo) -> tree file it is appended to.
 ADDITIONS = {
     'additions/mm/Kconfig.debug': 'mm/Kconfig.debug',
     'additions/mm/Makefile': 'mm/Makefile',
+    'additions/' + ALL_TESTS_CONFIG: ALL_TESTS_CONFIG,
 }
 # Words that only our additions put into those files.
 OUR_WORDS = re.compile(r'MMAP_PREPARE_KUNIT_TEST|mmap_prepare_kunit')

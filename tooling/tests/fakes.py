@@ -32,6 +32,7 @@ def make_tree(root, compat=True, version=(7, 3, 4)):
         'Makefile': 'VERSION = %d\nPATCHLEVEL = %d\nSUBLEVEL = %d\nEXTRAVERSION =\n' % version,
         'tools/testing/kunit/kunit.py': '#!/usr/bin/env python3\n',
         'tools/testing/kunit/configs/default.config': 'CONFIG_KUNIT=y\nCONFIG_KUNIT_EXAMPLE_TEST=y\n',
+        'tools/testing/kunit/configs/all_tests.config': 'CONFIG_KUNIT=y\nCONFIG_KUNIT_ALL_TESTS=y\n',
         'include/linux/fs.h': FS_H_WITH_COMPAT if compat else FS_H_WITHOUT_COMPAT,
         'mm/Kconfig.debug': 'config DEBUG_PAGEALLOC\n\tbool "Debug page memory allocations"\n',
         'mm/Makefile': 'obj-y += util.o\nobj-$(CONFIG_LAZY_MMU_MODE_KUNIT_TEST) += tests/lazy_mmu_mode_kunit.o\n',

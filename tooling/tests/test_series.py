@@ -123,6 +123,7 @@ class MakeSeriesTest(unittest.TestCase):
         files = {'Makefile': 'VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\n',
                  'mm/util.c': 'int x;\n', 'mm/Kconfig.debug': 'config A\n',
                  'mm/Makefile': 'obj-y += a.o\n',
+                 'tools/testing/kunit/configs/all_tests.config': 'CONFIG_KUNIT=y\n',
                  'MAINTAINERS': 'MEMORY MAPPING\nF:\tmm/mmap.c\nF:\tmm/vma.c\n'}
         for rel, text in files.items():
             os.makedirs(os.path.dirname(os.path.join(path, rel)), exist_ok=True)
@@ -145,6 +146,9 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertEqual(log.count('Signed-off-by: T <t@invalid>'), 2)
         self.assertEqual(read(tree, 'mm/util.c'), 'int y;\n')
         self.assertIn('MMAP_PREPARE_KUNIT_TEST', read(tree, 'mm/Kconfig.debug'))
+        # kunit.py --alltests (KernelCI) enables what the real callers need.
+        self.assertIn('\nCONFIG_UIO=y\n',
+                      read(tree, 'tools/testing/kunit/configs/all_tests.config'))
         self.assertIn('F:\tmm/tests/mmap_prepare_kunit.c\n', read(tree, 'MAINTAINERS'))
         self.assertNotIn('MP_HAVE_', read(tree, 'mm/tests/mmap_prepare_kunit.c'))
         self.assertFalse(os.path.exists(os.path.join(tree, series.SUITE_H)))

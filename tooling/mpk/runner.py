@@ -74,25 +74,28 @@ def profile_args(name, arch):
 
 # kunit.py --arch values that QEMU runs, and the cross compiler each needs
 # on a host of another architecture (Debian's gcc-<triplet> packages).
-CROSS_COMPILE = {'x86_64': 'x86_64-linux-gnu-', 'arm64': 'aarch64-linux-gnu-'}
+CROSS_COMPILE = {'x86_64': 'x86_64-linux-gnu-', 'arm64': 'aarch64-linux-gnu-',
+                 'i386': 'i686-linux-gnu-', 'arm': 'arm-linux-gnueabihf-'}
 HOST_ARCH = {'x86_64': 'x86_64', 'aarch64': 'arm64'}.get(platform.machine(), platform.machine())
 
 
 def cross_compile(arch, host=HOST_ARCH):
     """kunit.py's --cross_compile for arch, or None when the host builds it natively."""
-    if arch == 'um' or arch == host:
-        return None
+    if arch == 'um' or arch == host or (arch, host) == ('i386', 'x86_64'):
+        return None     # an x86_64 gcc builds i386 kernels itself (-m32)
     return CROSS_COMPILE.get(arch)
 
 
 def kunit_command(tree, build_dir, json_path, arch='um', jobs=None,
                   extra=(), sub='run', kunitconfig='mm/tests'):
-    """kunit.py run (or, with json_path None, build) of the suite's kunitconfig."""
+    """kunit.py run (or, with json_path None, build) of the suite's kunitconfig
+    (kunitconfig None: none of ours, for --alltests in extra)."""
     cross = cross_compile(arch)
     return [sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'),
-            sub, f'--kunitconfig={kunitconfig}', f'--build_dir={build_dir}',
+            sub, *([f'--kunitconfig={kunitconfig}'] if kunitconfig else []),
+            f'--build_dir={build_dir}',
             f'--arch={arch}', *([f'--cross_compile={cross}'] if cross else []),
-            *([f'--jobs={jobs or os.cpu_count() or 1}'] if sub != 'exec' else []),
+            *([f'--jobs={jobs or os.cpu_count() or 1}'] if sub in ('run', 'build') else []),
             *([f'--json={json_path}'] if json_path else []), *extra]
 
 
@@ -318,6 +321,15 @@ def run_kunit(tree, build_dir, cache, json_path, arch='um', extra=(), log=print,
     return kunit(cmd, tree, build_dir, cache, 'kunit.log', log=log, quiet=quiet)
 
 
+def load_json(path):
+    """kunit.py's JSON result, or None where it wrote none (or half of one)."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
 def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fast=True,
         build=True):
     """Build and run; return the summary.  kunit.py's output streams, or with
@@ -331,12 +343,7 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fas
     rc = run_kunit(tree, build_dir, cache, json_path, arch=arch, extra=extra, log=log,
                    quiet=quiet, fast=fast, build=build)
     seconds = time.monotonic() - t0
-    try:
-        with open(json_path, encoding='utf-8') as f:
-            result = json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError):
-        result = None
-    s = summarise(result)
+    s = summarise(load_json(json_path))
     if rc != 0 and not s.failed:
         s.fail(f'kunit.py exited {rc} (configuration, build or boot failure)')
     try:

@@ -369,20 +369,39 @@ def table(rows):
     return '\n'.join(out)
 
 
+def series_tree(kernel, log=print):
+    """(tree, version, root, cache): the git repository of the pinned kernel
+    that the series is made in (made once), and the cache folders around it."""
+    key, kernels = targets.kernel_key(kernel)
+    cache = targets.cache_dir()
+    archive, version = debian.download(key, kernels, cache, log=log)
+    version = debian.upstream_version(version)
+    root = os.path.join(cache, 'series')
+    tree = base_repo(os.path.join(root, 'src', f'linux-{version}'),
+                     lambda path: debian.extract(archive, path, kernels[key]['kind']), log=log)
+    return tree, version, root, cache
+
+
+def findings(repo, version):
+    """(known, fixed, open_cases) on version with the series applied: the known
+    kernel bugs' cases of the suite's own kunitconfig, the findings the series
+    fixes, and the cases of those it does not fix (red with the series too)."""
+    known = {case: ids for case, ids in runner.load_known(version).items()
+             if runner.in_default_config(case)}
+    fixed = fix_ids(repo)
+    open_cases = {case for case, ids in known.items()
+                  if not any(i.split('-')[0] in fixed for i in ids)}
+    return known, fixed, open_cases
+
+
 def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 'arm64'),
             log=print):
     """mpk series: write the series into out; with check_it, prove it.
 
     Returns (patch files, check rows or None, seconds the check took).
     """
-    key, kernels = targets.kernel_key(kernel)
-    cache = targets.cache_dir()
     who = identity()
-    archive, version = debian.download(key, kernels, cache, log=log)
-    version = debian.upstream_version(version)
-    root = os.path.join(cache, 'series')
-    tree = base_repo(os.path.join(root, 'src', f'linux-{version}'),
-                     lambda path: debian.extract(archive, path, kernels[key]['kind']), log=log)
+    tree, version, root, cache = series_tree(kernel, log=log)
     with mutate.lock_tree(tree):
         count = make_series(repo, tree, who)
         out = os.path.abspath(out or os.path.join(cache, 'results', f'series-{version}'))
@@ -393,13 +412,8 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
         if not check_it:
             return files, None, 0
         t0 = time.monotonic()
-        # The check runs the suite's own kunitconfig: no profile-only case.
-        known = {case: ids for case, ids in runner.load_known(version).items()
-                 if runner.in_default_config(case)}
-        fixed = fix_ids(repo)
+        known, fixed, open_cases = findings(repo, version)
         fix_cases = [cases_of(known, bug) for bug in fixed]
-        open_cases = {case for case, ids in known.items()
-                      if not any(i.split('-')[0] in fixed for i in ids)}
         if open_cases:
             log(f'mpk: {len(open_cases)} case(s) of findings the series does not fix stay red: '
                 + ', '.join(sorted({i.split('-')[0] for c in open_cases for i in known[c]})))

@@ -16,6 +16,10 @@
   mpk bench   [--runs 5] [--mutants]             edit->verdict against the kbuild floor
   mpk repeat  [--boots 100] [--isolated]         flakes: N boots; one boot per case function
   mpk module  [--arch=x86_64]                    the suite =m (built; on x86_64 loaded twice)
+  mpk buildcheck [--checks warnings,clang,boot,modular,randconfig] [--seeds 20] [--seed N]
+                                                 the series in the build bots' configurations
+  mpk alltests [--arch=x86_64] [--scopes alltests,deps,nodebug] [--no-compare]
+                                                 the series in KernelCI's kunit.py --alltests
 
   run, test, mutate and matrix take --arch=um|x86_64|arm64; run and test take
   --junit PATH and --json PATH.
@@ -42,7 +46,10 @@ COVERAGE_DEPS = ['lcov']
 # What kunit.py --arch=<arch> needs beyond BUILD_DEPS: QEMU, and a cross compiler
 # where the host is another architecture (runner.cross_compile()).
 ARCH_DEPS = {'um': [], 'x86_64': ['qemu-system-x86', 'gcc-x86-64-linux-gnu'],
-             'arm64': ['qemu-system-arm', 'gcc-aarch64-linux-gnu']}
+             'arm64': ['qemu-system-arm', 'gcc-aarch64-linux-gnu'],
+             # 32-bit (mpk buildcheck): kunit.py's qemu_configs/i386.py and arm.py
+             'i386': ['qemu-system-x86', 'gcc-i686-linux-gnu'],
+             'arm': ['qemu-system-arm', 'gcc-arm-linux-gnueabihf']}
 SERIES_DEPS = ['git', 'perl', 'python3-ply', 'liburcu-dev']  # ply: checkpatch's spdxcheck
 SERIES_ARCHES = ('um', 'x86_64', 'arm64')
 
@@ -145,12 +152,16 @@ def tooling_tests():
 
 
 def cmd_test(args):
-    from . import mutate
+    from . import buildcheck, mutate
     setup(BUILD_DEPS + COVERAGE_DEPS)   # the tooling tests drive gcov and lcov too
     passed, failed, skipped = tooling_tests()
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
     t, s = run_suite(args)
     passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
+    # The cheap part of mpk buildcheck: W=1 and sparse on the suite's file.
+    row = buildcheck.suite_warnings(t)
+    log(buildcheck.line(row))
+    passed, failed = passed + row.ok, failed + (not row.ok)
     if s.known:
         log(f'mpk: {len(s.known)} case(s) red for known kernel bugs, listed above')
     # The whole mutant catalogue, in schemata mode (one build, one boot per
@@ -313,6 +324,52 @@ def cmd_module(args):
     return 1 if bad else 0
 
 
+def cmd_alltests(args):
+    """The series in KernelCI's configuration (kunit.py run --alltests) and two
+    smaller ones: one line per configuration, and a results file."""
+    from . import alltests
+    scopes = args.scopes.split(',')
+    unknown = [s for s in scopes if s not in alltests.SCOPES]
+    if unknown:
+        raise UserError(f'unknown scope {", ".join(unknown)}; known: '
+                        + ', '.join(alltests.SCOPES))
+    if args.kernel_src or os.environ.get('KERNEL_SRC'):
+        raise UserError('alltests builds the series on the pinned kernel; unset KERNEL_SRC')
+    setup(BUILD_DEPS + SERIES_DEPS + arch_deps(args.arch))
+    rows, path = alltests.command(REPO, args.kernel, args.arch, scopes,
+                                  compare=not args.no_compare, log=log)
+    log(f'mpk: results in {path}')
+    return sum(not alltests.ok(row) for _, row in rows)
+
+
+def cmd_buildcheck(args):
+    """The series in the build bots' configurations: one line per configuration."""
+    from . import buildcheck
+    if args.kernel_src or os.environ.get('KERNEL_SRC'):
+        raise UserError('buildcheck builds the series on the pinned kernel; unset KERNEL_SRC')
+    families = args.checks.split(',')
+    steps = buildcheck.plan(families, args.seeds, args.seed)    # refuses a bad --checks
+    arches = set()
+    deps = BUILD_DEPS + SERIES_DEPS
+    if 'warnings' in families:
+        arches |= set(buildcheck.WARNING_ARCHES)
+    if 'clang' in families:
+        arches |= set(buildcheck.CLANG_ARCHES)
+        deps += buildcheck.CLANG_DEPS
+    if 'boot' in families:
+        arches |= set(buildcheck.BOOT_ARCHES) | {buildcheck.BASELINE[a]
+                                                 for a in buildcheck.BOOT_ARCHES}
+    if 'randconfig' in families:
+        arches.add(buildcheck.RANDCONFIG_ARCH)
+    setup(deps + [p for a in sorted(arches) for p in arch_deps(a)])
+    log(f'mpk: buildcheck: {len(steps)} configuration(s)')
+    rows = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)
+    failed = sum(not r.ok for r in rows)
+    log(f'mpk: buildcheck: {len(rows) - failed} of {len(rows)} configurations clean, '
+        f'{sum(r.seconds for r in rows)} s')
+    return failed
+
+
 def cmd_setup(args):
     setup()
     return 0
@@ -333,7 +390,8 @@ def cmd_apply(args):
 COMMANDS = {'run': cmd_run, 'test': cmd_test, 'setup': cmd_setup, 'fetch': cmd_fetch,
             'apply': cmd_apply, 'mutate': cmd_mutate, 'matrix': cmd_matrix,
             'coverage': cmd_coverage, 'series': cmd_series, 'expected': cmd_expected,
-            'bench': cmd_bench, 'repeat': cmd_repeat, 'module': cmd_module}
+            'bench': cmd_bench, 'repeat': cmd_repeat, 'module': cmd_module,
+            'alltests': cmd_alltests, 'buildcheck': cmd_buildcheck}
 
 
 def parser():
@@ -372,6 +430,22 @@ def parser():
             sp.add_argument('--mutants', action='store_true',
                             help='also time the catalogue in schemata mode (warm)')
             sp.add_argument('--mutant-runs', type=int, default=1)
+        if name == 'alltests':
+            sp.set_defaults(arch='x86_64')   # KernelCI's KUnit job
+            sp.add_argument('--scopes', default=','.join(('alltests', 'deps', 'nodebug')),
+                            help='comma-separated: alltests (kunit.py run --alltests), '
+                                 'deps (only what all_tests.config sets for the suite), '
+                                 'nodebug (the suite\'s kunitconfig less DEBUG_VM, lockdep)')
+            sp.add_argument('--no-compare', action='store_true',
+                            help='skip the second alltests boot (our suite filtered out)')
+        if name == 'buildcheck':
+            sp.add_argument('--checks', default=','.join(
+                ('warnings', 'clang', 'boot', 'modular', 'randconfig')),
+                help='comma-separated: warnings (gcc W=1, sparse), clang (LLVM=1, booted), '
+                     'boot (i386, arm), modular (the suite =m), randconfig')
+            sp.add_argument('--seeds', type=int, default=20, help='randconfig seeds')
+            sp.add_argument('--seed', type=lambda v: int(v, 0),
+                            help='first KCONFIG_SEED (default: random, each printed)')
         if name == 'matrix':
             sp.add_argument('--kernels', help='comma-separated keys of kernels.json')
         if name == 'series':

@@ -1,0 +1,489 @@
+"""mpk buildcheck: the configurations the build bots try, on the upstream series.
+
+Every check runs in the series' git repository (the fixes and the suite
+committed, as `mpk series` makes it), each architecture and compiler in a
+build directory of its own under $MPK_CACHE/series/build, all through the
+shared ccache.  One line per configuration: its name, ok or FAIL, seconds,
+and what went wrong.  A warning counts when it is in the suite's file or in
+lines that the fix patches add (warnings the kernel already had elsewhere are
+not ours to fix).
+
+  warnings-<arch>   gcc W=1 and sparse (C=2) on the suite and the files the
+                    fixes touch: um, x86_64, arm64
+  clang-<arch>      LLVM=<suffix>: the suite built and booted with a Debian
+                    clang that scripts/min-tool-version.sh accepts; every
+                    case's verdict compared with gcc's on the same arch
+  boot-<arch>       the suite built and booted on i386 and arm (32-bit
+                    unsigned long, two-level page tables, HIGHMEM); every
+                    case's verdict compared with gcc x86_64's
+  modular-<n>       the suite =m with its optional dependencies y, m and n:
+                    a covering array with every pair of values (and every
+                    way of getting FS_STACK) configured, compiled and linked
+  randconfig-<seed> make randconfig with KUNIT and the suite forced on; the
+                    suite and the fixed files compiled (make prepare and the
+                    objects: a whole random kernel is out of reach on 2 cores)
+"""
+import dataclasses
+import itertools
+import os
+import random
+import re
+import shutil
+import subprocess
+import time
+
+from . import debian, mutate, runner, series
+from .errors import UserError
+
+FAMILIES = ('warnings', 'clang', 'boot', 'modular', 'randconfig')
+WARNING_ARCHES = ('um', 'x86_64', 'arm64')
+CLANG_ARCHES = ('x86_64', 'arm64')
+BOOT_ARCHES = ('i386', 'arm')
+# The gcc build whose verdicts each booted configuration is compared with.
+BASELINE = {'x86_64': 'x86_64', 'arm64': 'arm64', 'i386': 'x86_64', 'arm': 'x86_64'}
+LINUX_ARCH = {'um': 'um', 'x86_64': 'x86_64', 'arm64': 'arm64', 'i386': 'i386', 'arm': 'arm'}
+# Debian 12's newest clang; 7.3's scripts/min-tool-version.sh asks for 17.0.1.
+CLANG_VERSION = '19'
+CLANG_DEPS = [f'clang-{CLANG_VERSION}', f'lld-{CLANG_VERSION}', f'llvm-{CLANG_VERSION}']
+# Debian 12's sparse (0.6.4) is too old for 7.3: scripts/checker-valid.sh wants
+# __typeof_unqual__, and kbuild then quietly drops C=.  sid's source package
+# (0.6.5~rc1) has it; mpk builds its sparse binary once into the cache.
+SPARSE_SOURCE = ('sparse', '0.6.5~rc1-2')
+SPARSE_REFUSED = 'is not available or not up to date'
+RANDCONFIG_ARCH = 'x86_64'
+SUITE_OBJ = 'mm/tests/mmap_prepare_kunit.o'
+# Cases whose verdict differs between architectures for a documented reason
+# ({arch: {case: why}}); none so far.
+ARCH_DIFFERENCES = {}
+
+DIAG = re.compile(r'^(?P<file>[^\s:]+):(?P<line>\d+):(?:\d+:)? (?P<kind>warning|error): '
+                  r'(?P<msg>.*)$')
+
+
+@dataclasses.dataclass
+class Row:
+    name: str
+    ok: bool
+    seconds: int
+    detail: str
+
+
+def line(row):
+    return f'mpk: buildcheck {row.name:<24} {"ok  " if row.ok else "FAIL"} {row.seconds:>5} s  ' \
+        + row.detail
+
+
+# --- what counts as ours -------------------------------------------------
+
+def added_lines(diff):
+    """{path: set of new-file line numbers} that a unified diff adds."""
+    out, path, n = {}, None, 0
+    for ln in diff.splitlines():
+        if ln.startswith('+++ '):
+            path = ln[4:].split('/', 1)[1] if ln[4:] != '/dev/null' else None
+        elif ln.startswith('@@'):
+            n = int(re.match(r'@@ -\S+ \+(\d+)', ln).group(1))
+        elif path and ln.startswith('+'):
+            out.setdefault(path, set()).add(n)
+            n += 1
+        elif path and not ln.startswith('-') and not ln.startswith('\\'):
+            n += 1
+    return out
+
+
+def ours(repo):
+    """{path: lines or None (the whole file)}: where a warning is ours."""
+    where = {series.SUITE_C: None}
+    for path in series.fix_patches(repo):
+        for f, lines in added_lines(series.read_patch(path)[1]).items():
+            where.setdefault(f, set()).update(lines)
+    return where
+
+
+def diagnostics(text, where):
+    """The warning and error lines of a build log that fall in where."""
+    out = []
+    for ln in text.splitlines():
+        m = DIAG.match(ln.strip())
+        if not m:
+            continue
+        f = '/' + os.path.normpath(m.group('file'))    # absolute, or from the tree
+        for path, lines in where.items():
+            if f.endswith('/' + path) and (lines is None or int(m.group('line')) in lines):
+                out.append(ln.strip())
+                break
+    return sorted(set(out))
+
+
+def compiled_files(where, tree):
+    """The .o targets that compile where: its C files, and for a header x.h the
+    x.c beside it (mm/vma.h: mm/vma.c), which includes it."""
+    sources = {p for p in where if p.endswith('.c')}
+    sources |= {p[:-2] + '.c' for p in where if p.endswith('.h')
+                and os.path.isfile(os.path.join(tree, p[:-2] + '.c'))}
+    return [p[:-2] + '.o' for p in sorted(sources)]
+
+
+# --- the configurations of the =m check ----------------------------------
+
+# Each optional dependency of the suite and the values it can take: its
+# kunitconfig lines per value.  FS_STACK (backing_file_mmap()) comes from
+# overlayfs or from FUSE passthrough, both tristate; the rest are bool.
+OFF = '# {} is not set'
+DEPS = {
+    'UIO': ('y', 'm', 'n'),
+    'OVERLAY_FS': ('y', 'm', 'n'),
+    'FUSE_FS': ('y', 'm', 'n'),
+    'SYSVIPC': ('y', 'n'),
+    'TMPFS': ('y', 'n'),
+    'DEVTMPFS': ('y', 'n'),
+    'FAULT_INJECTION_DEBUG_FS': ('y', 'n'),
+    'DEBUG_KMEMLEAK': ('y', 'n'),
+}
+SUITE_VALUES = ('m', 'y')
+EXPENSIVE = ('DEBUG_KMEMLEAK', 'FAULT_INJECTION_DEBUG_FS', 'SYSVIPC', 'TMPFS', 'DEVTMPFS')
+# Options an option needs on, for its value to hold.
+NEEDS = {'FUSE_FS': ['CONFIG_FUSE_PASSTHROUGH=y'],
+         'FAULT_INJECTION_DEBUG_FS': ['CONFIG_DEBUG_KERNEL=y', 'CONFIG_FAULT_INJECTION=y',
+                                      'CONFIG_DEBUG_FS=y'],
+         'DEBUG_KMEMLEAK': ['CONFIG_DEBUG_KERNEL=y']}
+
+
+def fs_stack(combo):
+    return 'y' if combo['OVERLAY_FS'] != 'n' or combo['FUSE_FS'] != 'n' else 'n'
+
+
+def tuples(combo):
+    """What one configuration covers: every pair of (factor, value), and the
+    suite's value with FS_STACK's (the one option two dependencies make)."""
+    items = sorted(combo.items())
+    out = {frozenset(p) for p in itertools.combinations(items, 2)}
+    out.add(frozenset({('SUITE', combo['SUITE']), ('FS_STACK', fs_stack(combo))}))
+    return out
+
+
+def covering_array(factors=None, seed=0):
+    """A small list of configurations covering every tuple of tuples():
+    greedy, deterministic.  factors: {name: values}, SUITE included."""
+    factors = factors or {'SUITE': SUITE_VALUES, **DEPS}
+    names = sorted(factors)
+    every = [dict(zip(names, values)) for values in itertools.product(
+        *(factors[n] for n in names))]
+    need = set().union(*(tuples(c) for c in every))
+    rng = random.Random(seed)
+    chosen = []
+    while need:
+        best = max(every, key=lambda c: (len(tuples(c) & need), rng.random()))
+        chosen.append(best)
+        need -= tuples(best)
+    # Neighbours that share the options which rebuild most of the kernel:
+    # kbuild recompiles only what a changed option reaches.
+    return sorted(chosen, key=lambda c: [c[n] for n in EXPENSIVE] + [combo_name(c)])
+
+
+def modular_kunitconfig(combo):
+    lines = ['CONFIG_KUNIT=y', 'CONFIG_MODULES=y', 'CONFIG_MODULE_UNLOAD=y',
+             f'CONFIG_MMAP_PREPARE_KUNIT_TEST={combo["SUITE"]}']
+    for name in sorted(DEPS):
+        value = combo[name]
+        lines.append(OFF.format('CONFIG_' + name) if value == 'n' else f'CONFIG_{name}={value}')
+        if value != 'n':
+            lines += NEEDS.get(name, [])
+    return '\n'.join(dict.fromkeys(lines)) + '\n'
+
+
+def combo_name(combo):
+    return ' '.join(f'{k}={v}' for k, v in sorted(combo.items()))
+
+
+# --- random configurations -----------------------------------------------
+
+FORCED = ('CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y')
+
+
+def seeds(count, first=None):
+    """count KCONFIG_SEED values: from first on, or random (each printed)."""
+    if first is not None:
+        return [first + i for i in range(count)]
+    rng = random.SystemRandom()
+    return [rng.randrange(1, 2 ** 32) for _ in range(count)]
+
+
+def forced_held(config_text):
+    """The forced options the random .config lost (randconfig can refuse one)."""
+    have = set(config_text.splitlines())
+    return [e for e in FORCED if e not in have]
+
+
+# --- running -------------------------------------------------------------
+
+class Checker:
+    """The series tree, its build directories and the runs of one buildcheck."""
+
+    def __init__(self, repo, tree, version, root, cache, log=print, jobs=None):
+        self.repo, self.tree, self.version = repo, tree, version
+        self.root, self.cache, self.log = root, cache, log
+        self.jobs = jobs or os.cpu_count() or 1
+        self.where = ours(repo)
+        self.verdicts = {}
+
+    def build_dir(self, name):
+        d = os.path.join(self.root, 'build', f'linux-{self.version}-{name}')
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def make(self, build_dir, arch, *targets, extra=()):
+        return make(self.tree, build_dir, self.cache, arch, *targets, extra=extra,
+                    jobs=self.jobs)
+
+    def kunit(self, sub, build_dir, arch, args=(), kunitconfig='mm/tests'):
+        """kunit.py config/build/run in build_dir; (exit status, result JSON or None)."""
+        json_path = os.path.join(build_dir, 'mmap_prepare_kunit.json') if sub == 'run' else None
+        if json_path and os.path.exists(json_path):
+            os.remove(json_path)
+        cmd = runner.kunit_command(self.tree, build_dir, json_path, arch=arch, sub=sub,
+                                   extra=list(args), kunitconfig=kunitconfig)
+        rc = runner.kunit(cmd, self.tree, build_dir, self.cache, f'kunit-{sub}.log',
+                          log=self.log)
+        return rc, runner.load_json(json_path) if json_path else None
+
+    def failure(self, build_dir, sub):
+        """The first error line of a kunit.py log, for the report."""
+        with open(os.path.join(build_dir, f'kunit-{sub}.log'), encoding='utf-8',
+                  errors='replace') as f:
+            lines = f.read().splitlines()
+        return next((ln.strip() for ln in lines if 'error' in ln.lower()),
+                    lines[-1] if lines else '?')[:200]
+
+    # Each check returns a Row.
+
+    def warnings(self, arch):
+        d = self.build_dir(f'{arch}-buildcheck-w1')
+        rc, _ = self.kunit('config', d, arch)
+        if rc:
+            return Row(f'warnings-{arch}', False, 0, 'kunit.py config failed: '
+                       + self.failure(d, 'config'))
+        # W=1 and C=2 change the command line: kbuild recompiles the objects.
+        objs = compiled_files(self.where, self.tree)
+        built, out = self.make(d, arch, *objs, extra=warning_flags(self.cache, self.log))
+        return judge_warnings(f'warnings-{arch}', built, out, self.where, len(objs))
+
+    def boot(self, arch, name, args=()):
+        """Build and boot the suite in its own directory; (row detail, verdicts)."""
+        d = self.build_dir(name)
+        rc, result = self.kunit('run', d, arch, args)
+        if not result:
+            return None, 'no result: ' + self.failure(d, 'run')
+        verdicts = dict(runner.leaves(runner.find_group(result, runner.SUITE) or {}))
+        with open(os.path.join(d, 'test.log'), encoding='utf-8', errors='replace') as f:
+            bad = runner.splats(f.read())
+        if bad:
+            return verdicts, f'splat: {bad[0][:120]}'
+        return verdicts, None
+
+    def baseline(self, arch):
+        """gcc's verdicts on arch (the build directory `mpk series --check` uses)."""
+        if arch not in self.verdicts:
+            verdicts, err = self.boot(arch, arch)
+            if err:
+                raise UserError(f'gcc {arch} baseline: {err}')
+            self.verdicts[arch] = verdicts
+        return self.verdicts[arch]
+
+    def compare(self, name, arch, args=()):
+        verdicts, err = self.boot(arch, name, args)
+        if err:
+            return False, err
+        base_arch = BASELINE[arch]
+        differ = verdict_differences(self.baseline(base_arch), verdicts,
+                                     ARCH_DIFFERENCES.get(arch, {}))
+        counts = summary(verdicts)
+        if differ:
+            return False, f'{counts}; {len(differ)} differ from gcc {base_arch}: ' \
+                + '; '.join(f'{c} {a}->{b}' for c, a, b in differ[:3])
+        return True, f'{counts}; every case as gcc {base_arch}'
+
+    def clang(self, arch):
+        ok, detail = self.compare(f'{arch}-clang', arch,
+                                  [f'--make_options=LLVM=-{CLANG_VERSION}'])
+        return Row(f'clang-{arch}', ok, 0, f'clang-{CLANG_VERSION}: {detail}')
+
+    def boot32(self, arch):
+        ok, detail = self.compare(arch, arch)
+        return Row(f'boot-{arch}', ok, 0, detail)
+
+    def modular(self, n, combo, arch='um'):
+        d = self.build_dir(f'{arch}-buildcheck-modular')
+        path = os.path.join(d, 'modular.kunitconfig')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(modular_kunitconfig(combo))
+        # kunit.py build: configure (every option must hold), vmlinux, the
+        # modules and modpost, whose link check finds unexported symbols.
+        rc, _ = self.kunit('build', d, arch, kunitconfig=path)
+        with open(os.path.join(d, 'kunit-build.log'), encoding='utf-8', errors='replace') as f:
+            found = diagnostics(f.read(), self.where)
+        ok = rc == 0 and not found
+        detail = combo_name(combo) + ('' if ok else ': ' + (found[0] if found else
+                                                             self.failure(d, 'build')))
+        return Row(f'modular-{n}', ok, 0, detail)
+
+    def randconfig(self, seed, arch=RANDCONFIG_ARCH):
+        d = self.build_dir(f'{arch}-buildcheck-randconfig')
+        forced = os.path.join(d, 'forced.config')
+        with open(forced, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(FORCED) + '\n')
+        name = f'randconfig-{seed:#010x}'
+        ok, out = self.make(d, arch, 'randconfig', extra=[f'KCONFIG_SEED={seed:#x}',
+                                                          f'KCONFIG_ALLCONFIG={forced}'])
+        if not ok:
+            return Row(name, False, 0, 'randconfig failed: ' + first_error(out))
+        with open(os.path.join(d, '.config'), encoding='utf-8') as f:
+            lost = forced_held(f.read())
+        if lost:
+            return Row(name, False, 0, 'the random .config lost ' + ', '.join(lost))
+        objs = compiled_files(self.where, self.tree)
+        ok, out = self.make(d, arch, *objs)
+        found = diagnostics(out, self.where)
+        return Row(name, ok and not found, 0,
+                   f'{arch}: {len(objs)} files compiled'
+                   + (f'; {found[0]}' if found else '') + ('' if ok else
+                                                        '; ' + first_error(out)))
+
+
+def make(tree, build_dir, cache, arch, *targets, extra=(), jobs=None):
+    """make in tree with ccache; (ok, combined output), also appended to
+    buildcheck.log in the build directory."""
+    cross = runner.cross_compile(arch)
+    cmd = ['make', f'ARCH={LINUX_ARCH[arch]}', f'O={build_dir}',
+           f'-j{jobs or os.cpu_count() or 1}',
+           *([f'CROSS_COMPILE={cross}'] if cross else []), *extra, *targets]
+    r = subprocess.run(cmd, cwd=tree, env=runner.build_env(cache, tree, build_dir),
+                       capture_output=True, text=True, check=False)
+    with open(os.path.join(build_dir, 'buildcheck.log'), 'a', encoding='utf-8') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n' + r.stdout + r.stderr)
+    return r.returncode == 0, r.stdout + r.stderr
+
+
+def sparse_tool(cache, log=print):
+    """Path of a sparse that the kernel accepts, built from Debian's source
+    package into $MPK_CACHE/tools once (downloaded through the private apt
+    configuration, like the kernels)."""
+    package, version = SPARSE_SOURCE
+    home = os.path.join(cache, 'tools', f'{package}-{debian.upstream_version(version)}')
+    binary = os.path.join(home, 'sparse')
+    if os.access(binary, os.X_OK):
+        return binary
+    _, kernels = debian.load_kernels()
+    apt = debian.Apt(os.path.join(cache, 'apt'), [k['suite'] for k in kernels.values()],
+                     log=log)
+    apt.update()
+    work = home + '.tmp'
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    log(f'mpk: building sparse from Debian\'s source package {package}={version}')
+    r = apt.source(package, version, work)
+    orig = [n for n in os.listdir(work) if re.match(rf'{package}_.*\.orig\.tar\.', n)]
+    if not orig:
+        raise UserError(f'{package}={version}: source not offered by the mirror '
+                        f'({(r.stderr.strip().splitlines() or ["?"])[-1]})')
+    src = os.path.join(work, 'src')
+    os.makedirs(src)
+    subprocess.run(['tar', '-xf', os.path.join(work, orig[0]), '-C', src,
+                    '--strip-components=1'], check=True)
+    r = subprocess.run(['make', f'-j{os.cpu_count() or 1}', 'sparse'], cwd=src,
+                       capture_output=True, text=True, check=False)
+    if r.returncode:
+        raise UserError('building sparse failed: ' + first_error(r.stdout + r.stderr))
+    shutil.rmtree(home, ignore_errors=True)
+    os.rename(src, home)
+    shutil.rmtree(work, ignore_errors=True)
+    return binary
+
+
+def warning_flags(cache, log=print):
+    """make's arguments for gcc W=1 and sparse on the named objects."""
+    return ['W=1', 'C=2', f'CHECK={sparse_tool(cache, log)}']
+
+
+def judge_warnings(name, built, out, where, count, seconds=0):
+    """The Row of a W=1 + sparse build: sparse refused by kbuild fails it too."""
+    found = diagnostics(out, where)
+    if not built:
+        return Row(name, False, seconds, 'build failed: ' + first_error(out))
+    if SPARSE_REFUSED in out:
+        return Row(name, False, seconds, 'sparse not run: kbuild says it ' + SPARSE_REFUSED)
+    return Row(name, not found, seconds, f'gcc W=1 + sparse on {count} file(s): '
+               + (f'{len(found)} diagnostic(s) of ours: {found[0]}' if found else 'clean'))
+
+
+def suite_warnings(t):
+    """gcc W=1 and sparse on the suite's file in a built kunit build directory
+    (mpk test's cheap part of buildcheck): a Row."""
+    t0 = time.monotonic()
+    built, out = make(t.tree, t.build_dir, t.cache, t.arch, SUITE_OBJ,
+                      extra=warning_flags(t.cache))
+    return judge_warnings(f'warnings-{t.arch}-suite', built, out, {series.SUITE_C: None}, 1,
+                          round(time.monotonic() - t0))
+
+
+def first_error(text):
+    lines = text.strip().splitlines() or ['?']
+    return next((ln for ln in lines if 'error' in ln.lower()), lines[-1])[:200]
+
+
+def summary(verdicts):
+    counts = {s: sum(v == s for v in verdicts.values()) for s in ('PASS', 'FAIL', 'SKIP')}
+    other = len(verdicts) - sum(counts.values())
+    return (f'{counts["PASS"]} passed, {counts["FAIL"] + other} failed, '
+            f'{counts["SKIP"]} skipped')
+
+
+def verdict_differences(base, other, allowed=None):
+    """[(case, base verdict, other verdict)] that differ, less the documented ones."""
+    allowed = allowed or {}
+    return [(c, base.get(c, 'absent'), other.get(c, 'absent'))
+            for c in sorted(set(base) | set(other))
+            if base.get(c) != other.get(c) and c not in allowed]
+
+
+def plan(families, count, first_seed, arches=None):
+    """[(name, callable(checker) -> Row)] of the checks asked for, in order."""
+    steps = []
+    for fam in families:
+        if fam == 'warnings':
+            steps += [(f'warnings-{a}', lambda c, a=a: c.warnings(a)) for a in WARNING_ARCHES]
+        elif fam == 'clang':
+            steps += [(f'clang-{a}', lambda c, a=a: c.clang(a)) for a in CLANG_ARCHES]
+        elif fam == 'boot':
+            steps += [(f'boot-{a}', lambda c, a=a: c.boot32(a)) for a in BOOT_ARCHES]
+        elif fam == 'modular':
+            steps += [(f'modular-{n}', lambda c, n=n, combo=combo: c.modular(n, combo))
+                      for n, combo in enumerate(covering_array(), 1)]
+        elif fam == 'randconfig':
+            steps += [(f'randconfig-{s:#010x}', lambda c, s=s: c.randconfig(s))
+                      for s in seeds(count, first_seed)]
+        else:
+            raise UserError(f'unknown check {fam}; known: {", ".join(FAMILIES)}')
+    return steps
+
+
+def run(repo, kernel, families, count=20, first_seed=None, log=print):
+    """Make the series, run each check; [Row]."""
+    steps = plan(families, count, first_seed)
+    who = series.identity()
+    tree, version, root, cache = series.series_tree(kernel, log=log)
+    rows = []
+    with mutate.lock_tree(tree):
+        series.make_series(repo, tree, who)
+        checker = Checker(repo, tree, version, root, cache, log=log)
+        for name, step in steps:
+            log(f'mpk: buildcheck {name} ...')
+            t0 = time.monotonic()
+            try:
+                row = step(checker)
+            except UserError as e:
+                row = Row(name, False, 0, str(e))
+            row.seconds = round(time.monotonic() - t0)
+            rows.append(row)
+            log(line(row))
+    return rows

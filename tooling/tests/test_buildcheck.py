@@ -1,0 +1,144 @@
+"""mpk buildcheck without a kernel: what counts as our warning, the =m
+configurations, random configurations and the comparison of verdicts."""
+import itertools
+import unittest
+
+import fakes  # noqa: F401  (sys.path)
+from mpk import buildcheck, series
+from mpk.errors import UserError
+
+DIFF = '''diff --git a/mm/util.c b/mm/util.c
+--- a/mm/util.c
++++ b/mm/util.c
+@@ -10,3 +10,4 @@ int f(void)
+ 	a();
+-	b();
++	c();
++	d();
+ 	e();
+@@ -40,2 +41,3 @@ int g(void)
+ 	x();
++	y();
+ 	z();
+'''
+
+
+class OursTest(unittest.TestCase):
+    def test_added_lines_of_a_diff(self):
+        self.assertEqual(buildcheck.added_lines(DIFF), {'mm/util.c': {11, 12, 42}})
+
+    def test_only_our_file_and_the_fixes_added_lines_count(self):
+        where = {series.SUITE_C: None, 'mm/util.c': {11, 12, 42}}
+        log = '\n'.join([
+            '../src/linux/mm/util.c:12:5: warning: unused variable \u2018x\u2019',
+            '/abs/linux/mm/util.c:13:1: warning: not ours, the kernel had it',
+            'mm/tests/mmap_prepare_kunit.c:900:3: warning: symbol \'mp\' was not declared',
+            'mm/vma.c:1:1: error: not in where',
+            'mm/tests/mmap_prepare_kunit.c:5: error: sparse without a column',
+            'CC      mm/util.o'])
+        found = buildcheck.diagnostics(log, where)
+        self.assertEqual(len(found), 3)
+        self.assertTrue(all('not ours' not in f for f in found))
+
+    def test_a_sparse_that_kbuild_refused_fails_the_check(self):
+        """kbuild drops C= with only a warning when sparse is too old: that must
+        not read as 'clean'."""
+        where = {series.SUITE_C: None}
+        out = ('Makefile:1311: C=2 specified, but /usr/bin/sparse is not available or '
+               'not up to date\n  CC      mm/tests/mmap_prepare_kunit.o\n')
+        row = buildcheck.judge_warnings('w', True, out, where, 1)
+        self.assertFalse(row.ok)
+        self.assertIn('sparse not run', row.detail)
+        self.assertTrue(buildcheck.judge_warnings('w', True, out.split('\n', 1)[1],
+                                                  where, 1).ok)
+        self.assertFalse(buildcheck.judge_warnings('w', False, 'x.c:1:1: error: y', where,
+                                                   1).ok)
+
+    def test_the_repository_fixes_are_ours(self):
+        where = buildcheck.ours(fakes.REPO)
+        self.assertIsNone(where[series.SUITE_C])
+        self.assertTrue(all(lines for path, lines in where.items() if path != series.SUITE_C))
+        self.assertGreater(len(where), 1)
+
+    def test_compiled_files_include_the_c_file_of_a_header(self):
+        tree = fakes.make_tree(self._tmp())
+        fakes.write(tree, 'mm/vma.c', '')
+        where = {series.SUITE_C: None, 'mm/vma.h': {1}, 'mm/internal.h': {2},
+                 'mm/util.c': {3}}
+        self.assertEqual(buildcheck.compiled_files(where, tree),
+                         ['mm/tests/mmap_prepare_kunit.o', 'mm/util.o', 'mm/vma.o'])
+
+    def _tmp(self):
+        import shutil
+        import tempfile
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        return d
+
+
+class ModularTest(unittest.TestCase):
+    def test_every_pair_and_every_fs_stack_source_is_covered(self):
+        chosen = buildcheck.covering_array()
+        factors = {'SUITE': buildcheck.SUITE_VALUES, **buildcheck.DEPS}
+        for (a, va), (b, vb) in itertools.combinations(factors.items(), 2):
+            for x, y in itertools.product(va, vb):
+                self.assertTrue(any(c[a] == x and c[b] == y for c in chosen),
+                                f'{a}={x} with {b}={y}')
+        for suite, stack in itertools.product('my', 'yn'):
+            self.assertTrue(any(c['SUITE'] == suite and buildcheck.fs_stack(c) == stack
+                                for c in chosen))
+        # Far fewer than every combination, and the same on every run.
+        self.assertLess(len(chosen), 20)
+        self.assertEqual(chosen, buildcheck.covering_array())
+
+    def test_kunitconfig_of_a_combination(self):
+        combo = {'SUITE': 'm', 'UIO': 'm', 'OVERLAY_FS': 'n', 'FUSE_FS': 'y',
+                 'SYSVIPC': 'n', 'TMPFS': 'y', 'DEVTMPFS': 'y',
+                 'FAULT_INJECTION_DEBUG_FS': 'y', 'DEBUG_KMEMLEAK': 'y'}
+        lines = buildcheck.modular_kunitconfig(combo).splitlines()
+        for want in ('CONFIG_MODULES=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=m', 'CONFIG_UIO=m',
+                     '# CONFIG_OVERLAY_FS is not set', 'CONFIG_FUSE_PASSTHROUGH=y',
+                     '# CONFIG_SYSVIPC is not set', 'CONFIG_FAULT_INJECTION=y'):
+            self.assertIn(want, lines)
+        self.assertEqual(len(lines), len(set(lines)))     # DEBUG_KERNEL once
+
+
+class RandconfigTest(unittest.TestCase):
+    def test_seeds(self):
+        self.assertEqual(buildcheck.seeds(3, 0x10), [0x10, 0x11, 0x12])
+        self.assertEqual(len(set(buildcheck.seeds(20))), 20)
+
+    def test_a_lost_forced_option_is_named(self):
+        self.assertEqual(buildcheck.forced_held('CONFIG_KUNIT=y\n'),
+                         ['CONFIG_MMAP_PREPARE_KUNIT_TEST=y'])
+        self.assertEqual(buildcheck.forced_held('\n'.join(buildcheck.FORCED)), [])
+
+
+class PlanTest(unittest.TestCase):
+    def test_names_and_counts(self):
+        names = [n for n, _ in buildcheck.plan(list(buildcheck.FAMILIES), 20, 1)]
+        for want in ('warnings-um', 'warnings-x86_64', 'warnings-arm64', 'clang-x86_64',
+                     'clang-arm64', 'boot-i386', 'boot-arm', 'modular-1',
+                     'randconfig-0x00000001', 'randconfig-0x00000014'):
+            self.assertIn(want, names)
+        self.assertEqual(sum(n.startswith('randconfig-') for n in names), 20)
+        with self.assertRaises(UserError):
+            buildcheck.plan(['nonsense'], 1, None)
+
+    def test_verdict_differences(self):
+        base = {'a': 'PASS', 'b': 'FAIL', 'c': 'SKIP'}
+        other = {'a': 'PASS', 'b': 'PASS', 'd': 'PASS'}
+        self.assertEqual(buildcheck.verdict_differences(base, other),
+                         [('b', 'FAIL', 'PASS'), ('c', 'SKIP', 'absent'),
+                          ('d', 'absent', 'PASS')])
+        self.assertEqual(buildcheck.verdict_differences(base, other, {'b': 'why', 'c': 'x',
+                                                                      'd': 'y'}), [])
+        self.assertEqual(buildcheck.summary(other), '3 passed, 0 failed, 0 skipped')
+
+    def test_report_line(self):
+        row = buildcheck.Row('boot-arm', True, 61, '244 passed')
+        self.assertRegex(buildcheck.line(row), r'^mpk: buildcheck boot-arm +ok +61 s  244 passed$')
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -276,14 +276,42 @@ def judge(s, known):
         failed=s.failed - len(known_red), fixed=sorted(c for c in known if c in s.passing))
 
 
+# A quiet kunit.py that runs this long says how far it is, once a period.
+HEARTBEAT = 120
+
+
+def progress(build_dir, log_path, seconds):
+    """One line on a long quiet kunit.py: time so far, objects built, its last line."""
+    objects = sum(name.endswith('.o') for _, _, names in os.walk(build_dir) for name in names)
+    try:
+        with open(log_path, encoding='utf-8', errors='replace') as f:
+            last = ([ln.strip() for ln in f if ln.strip()] or [''])[-1]
+    except FileNotFoundError:
+        last = ''
+    return (f'mpk:   ... {seconds // 60} min {seconds % 60:02d} s, {objects} objects built'
+            + (f'; kunit.py: {last[:100]}' if last else ''))
+
+
 def kunit(cmd, tree, build_dir, cache, log_name, log=print, quiet=True):
     """Run a kunit.py command in tree with ccache; its exit status.  The output
-    goes to log_name in the build directory, or with quiet=False streams."""
+    goes to log_name in the build directory (with a progress line every
+    HEARTBEAT seconds), or with quiet=False streams."""
     log('mpk: ' + ' '.join(cmd))
-    with open(os.path.join(build_dir, log_name), 'w', encoding='utf-8') as out:
-        return subprocess.run(cmd, cwd=tree, env=build_env(cache, tree, build_dir), check=False,
-                              stdout=out if quiet else None,
-                              stderr=subprocess.STDOUT if quiet else None).returncode
+    path = os.path.join(build_dir, log_name)
+    with open(path, 'w', encoding='utf-8') as out:
+        p = subprocess.Popen(cmd, cwd=tree, env=build_env(cache, tree, build_dir),
+                             stdout=out if quiet else None,
+                             stderr=subprocess.STDOUT if quiet else None)
+        t0 = time.monotonic()
+        while True:
+            try:
+                return p.wait(timeout=HEARTBEAT if quiet else None)
+            except subprocess.TimeoutExpired:
+                log(progress(build_dir, path, round(time.monotonic() - t0)))
+            except BaseException:
+                p.kill()
+                p.wait()
+                raise
 
 
 def build(tree, build_dir, cache, arch='um', extra=(), log=print):

@@ -1,5 +1,6 @@
 """The verdict read from kunit.py --json: red on anything not clearly green."""
 import os
+import sys
 import unittest
 from unittest import mock
 
@@ -208,3 +209,24 @@ class ProfileOnlyCasesTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class ProgressTest(fakes.TempDirs, unittest.TestCase):
+    def test_a_long_quiet_run_says_how_far_it_is(self):
+        d = self.tmp()
+        fakes.write(d, 'mm/a.o', '')
+        fakes.write(d, 'mm/b.o', '')
+        fakes.write(d, 'mm/b.c', '')
+        fakes.write(d, 'kunit.log', 'Configuring KUnit Kernel ...\nBuilding KUnit Kernel ...\n\n')
+        self.assertEqual(runner.progress(d, os.path.join(d, 'kunit.log'), 185),
+                         'mpk:   ... 3 min 05 s, 2 objects built; kunit.py: Building KUnit Kernel ...')
+
+    def test_the_heartbeat_does_not_change_the_exit_status(self):
+        d = self.tmp()
+        logs = []
+        with mock.patch.object(runner, 'HEARTBEAT', 0.2):
+            rc = runner.kunit([sys.executable, '-c', 'import time; time.sleep(0.5); exit(3)'],
+                              d, d, d, 'x.log', log=logs.append)
+        self.assertEqual(rc, 3)
+        self.assertTrue(any(ln.startswith('mpk:   ... 0 min') for ln in logs), logs)
+

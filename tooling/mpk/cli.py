@@ -357,10 +357,12 @@ def cmd_buildcheck(args):
         arches |= set(buildcheck.CLANG_ARCHES)
         deps += buildcheck.CLANG_DEPS
     if 'boot' in families:
-        arches |= set(buildcheck.BOOT_ARCHES) | {buildcheck.BASELINE[a]
-                                                 for a in buildcheck.BOOT_ARCHES}
+        arches |= set(buildcheck.BOOT_ARCHES)
+    if 'boot' in families or 'clang' in families:
+        arches.add(buildcheck.BASELINE)
     if 'randconfig' in families:
         arches.add(buildcheck.RANDCONFIG_ARCH)
+        deps += buildcheck.RANDCONFIG_DEPS
     setup(deps + [p for a in sorted(arches) for p in arch_deps(a)])
     log(f'mpk: buildcheck: {len(steps)} configuration(s)')
     rows = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)

@@ -3,7 +3,8 @@
   mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
               [--profile sanitize]               ... with KASAN, UBSAN, kmemleak, mm debug checks
               [--profile faults]                 ... with the fault-injection sweeps
-  mpk test                                       tooling tests + the suite
+  mpk test                                       tooling tests, the suite, W=1 + sparse
+                                                 on its file, the mutant catalogue
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
   mpk apply   [--kernel-src PATH]                install the overlay only

@@ -25,6 +25,7 @@ not ours to fix).
 """
 import dataclasses
 import itertools
+import json
 import os
 import random
 import re
@@ -482,7 +483,7 @@ def plan(families, count, first_seed, arches=None):
 
 
 def run(repo, kernel, families, count=20, first_seed=None, log=print):
-    """Make the series, run each check; [Row]."""
+    """Make the series, run each check; ([Row], the results file)."""
     steps = plan(families, count, first_seed)
     who = series.identity()
     tree, version, root, cache = series.series_tree(kernel, log=log)
@@ -500,4 +501,9 @@ def run(repo, kernel, families, count=20, first_seed=None, log=print):
             row.seconds = round(time.monotonic() - t0)
             rows.append(row)
             log(line(row))
-    return rows
+    path = os.path.join(cache, 'results', f'buildcheck-{version}-'
+                        f'{time.strftime("%Y%m%dT%H%M%S")}.json')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump([dataclasses.asdict(r) for r in rows], f, indent=1)
+    return rows, path

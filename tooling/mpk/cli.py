@@ -366,10 +366,10 @@ def cmd_buildcheck(args):
         deps += buildcheck.RANDCONFIG_DEPS
     setup(deps + [p for a in sorted(arches) for p in arch_deps(a)])
     log(f'mpk: buildcheck: {len(steps)} configuration(s)')
-    rows = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)
+    rows, path = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)
     failed = sum(not r.ok for r in rows)
     log(f'mpk: buildcheck: {len(rows) - failed} of {len(rows)} configurations clean, '
-        f'{sum(r.seconds for r in rows)} s')
+        f'{sum(r.seconds for r in rows)} s; results in {path}')
     return failed
 
 

@@ -100,14 +100,7 @@ def boot(tree, build_dir, cache, arch, args, log, sub='run'):
     t0 = time.monotonic()
     rc = runner.kunit(cmd, tree, build_dir, cache, 'kunit.log', log=log)
     seconds = round(time.monotonic() - t0)
-    result = runner.load_json(json_path)
-    try:
-        with open(os.path.join(build_dir, 'test.log'), encoding='utf-8',
-                  errors='replace') as f:
-            kernel_log = f.read()
-    except FileNotFoundError:
-        kernel_log = ''
-    return result, kernel_log, seconds, rc
+    return runner.load_json(json_path), runner.read_kernel_log(build_dir), seconds, rc
 
 
 def judge(result, kernel_log, open_cases):

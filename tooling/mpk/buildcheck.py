@@ -289,8 +289,7 @@ class Checker:
         if not result:
             return None, 'no result: ' + self.failure(d, 'run')
         verdicts = dict(runner.leaves(runner.find_group(result, runner.SUITE) or {}))
-        with open(os.path.join(d, 'test.log'), encoding='utf-8', errors='replace') as f:
-            bad = runner.splats(f.read())
+        bad = runner.splats(runner.read_kernel_log(d))
         if bad:
             return verdicts, f'splat: {bad[0][:120]}'
         return verdicts, None

@@ -358,6 +358,16 @@ def load_json(path):
         return None
 
 
+def read_kernel_log(build_dir):
+    """The kernel log kunit.py kept of its last boot (test.log), '' if none."""
+    try:
+        with open(os.path.join(build_dir, 'test.log'), encoding='utf-8',
+                  errors='replace') as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
 def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fast=True,
         build=True):
     """Build and run; return the summary.  kunit.py's output streams, or with
@@ -374,12 +384,7 @@ def run(tree, build_dir, cache, arch='um', extra=(), log=print, quiet=False, fas
     s = summarise(load_json(json_path))
     if rc != 0 and not s.failed:
         s.fail(f'kunit.py exited {rc} (configuration, build or boot failure)')
-    try:
-        with open(os.path.join(build_dir, 'test.log'), encoding='utf-8',
-                  errors='replace') as f:
-            kernel_log = f.read()
-    except FileNotFoundError:
-        kernel_log = ''
+    kernel_log = read_kernel_log(build_dir)
     bad = splats(kernel_log)
     s.signatures = sorted(failure_signatures(kernel_log))
     if bad:

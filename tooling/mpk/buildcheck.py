@@ -460,7 +460,24 @@ def verdict_differences(base, other, allowed=None):
             if base.get(c) != other.get(c) and c not in allowed]
 
 
-def plan(families, count, first_seed, arches=None):
+def needs(families):
+    """(kunit.py arches, Debian packages beyond mpk's build dependencies) of the
+    families asked for; cli.arch_deps() adds each arch's QEMU and cross gcc."""
+    arches, deps = set(), []
+    if 'warnings' in families:
+        arches |= set(WARNING_ARCHES)
+    if 'clang' in families:
+        arches |= set(CLANG_ARCHES) | {BASELINE}
+        deps += CLANG_DEPS
+    if 'boot' in families:
+        arches |= set(BOOT_ARCHES) | {BASELINE}
+    if 'randconfig' in families:
+        arches.add(RANDCONFIG_ARCH)
+        deps += RANDCONFIG_DEPS
+    return sorted(arches), deps
+
+
+def plan(families, count, first_seed):
     """[(name, callable(checker) -> Row)] of the checks asked for, in order."""
     steps = []
     for fam in families:

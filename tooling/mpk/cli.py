@@ -329,7 +329,7 @@ def cmd_alltests(args):
     """The series in KernelCI's configuration (kunit.py run --alltests) and two
     smaller ones: one line per configuration, and a results file."""
     from . import alltests
-    scopes = args.scopes.split(',')
+    scopes = args.scopes.split(',') if args.scopes else list(alltests.SCOPES)
     unknown = [s for s in scopes if s not in alltests.SCOPES]
     if unknown:
         raise UserError(f'unknown scope {", ".join(unknown)}; known: '
@@ -348,23 +348,10 @@ def cmd_buildcheck(args):
     from . import buildcheck
     if args.kernel_src or os.environ.get('KERNEL_SRC'):
         raise UserError('buildcheck builds the series on the pinned kernel; unset KERNEL_SRC')
-    families = args.checks.split(',')
+    families = args.checks.split(',') if args.checks else list(buildcheck.FAMILIES)
     steps = buildcheck.plan(families, args.seeds, args.seed)    # refuses a bad --checks
-    arches = set()
-    deps = BUILD_DEPS + SERIES_DEPS
-    if 'warnings' in families:
-        arches |= set(buildcheck.WARNING_ARCHES)
-    if 'clang' in families:
-        arches |= set(buildcheck.CLANG_ARCHES)
-        deps += buildcheck.CLANG_DEPS
-    if 'boot' in families:
-        arches |= set(buildcheck.BOOT_ARCHES)
-    if 'boot' in families or 'clang' in families:
-        arches.add(buildcheck.BASELINE)
-    if 'randconfig' in families:
-        arches.add(buildcheck.RANDCONFIG_ARCH)
-        deps += buildcheck.RANDCONFIG_DEPS
-    setup(deps + [p for a in sorted(arches) for p in arch_deps(a)])
+    arches, deps = buildcheck.needs(families)
+    setup(BUILD_DEPS + SERIES_DEPS + deps + [p for a in arches for p in arch_deps(a)])
     log(f'mpk: buildcheck: {len(steps)} configuration(s)')
     rows, path = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)
     failed = sum(not r.ok for r in rows)
@@ -435,17 +422,18 @@ def parser():
             sp.add_argument('--mutant-runs', type=int, default=1)
         if name == 'alltests':
             sp.set_defaults(arch='x86_64')   # KernelCI's KUnit job
-            sp.add_argument('--scopes', default=','.join(('alltests', 'deps', 'nodebug')),
-                            help='comma-separated: alltests (kunit.py run --alltests), '
+            sp.add_argument('--scopes',
+                            help='comma-separated (default: all): alltests (kunit.py run '
+                                 '--alltests), '
                                  'deps (only what all_tests.config sets for the suite), '
                                  'nodebug (the suite\'s kunitconfig less DEBUG_VM, lockdep)')
             sp.add_argument('--no-compare', action='store_true',
                             help='skip the second alltests boot (our suite filtered out)')
         if name == 'buildcheck':
-            sp.add_argument('--checks', default=','.join(
-                ('warnings', 'clang', 'boot', 'modular', 'randconfig')),
-                help='comma-separated: warnings (gcc W=1, sparse), clang (LLVM=1, booted), '
-                     'boot (i386, arm), modular (the suite =m), randconfig')
+            sp.add_argument('--checks',
+                            help='comma-separated (default: all): warnings (gcc W=1, sparse), '
+                                 'clang (LLVM=-19, booted), boot (i386, arm), modular (the '
+                                 'suite =m), randconfig')
             sp.add_argument('--seeds', type=int, default=20, help='randconfig seeds')
             sp.add_argument('--seed', type=lambda v: int(v, 0),
                             help='first KCONFIG_SEED (default: random, each printed)')

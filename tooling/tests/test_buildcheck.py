@@ -125,6 +125,12 @@ class PlanTest(unittest.TestCase):
         with self.assertRaises(UserError):
             buildcheck.plan(['nonsense'], 1, None)
 
+    def test_what_each_family_needs(self):
+        self.assertEqual(buildcheck.needs(['modular']), ([], []))
+        arches, deps = buildcheck.needs(['boot', 'clang'])
+        self.assertEqual(arches, ['arm', 'arm64', 'i386', 'x86_64'])
+        self.assertIn('clang-19', deps)
+
     def test_verdict_differences(self):
         base = {'a': 'PASS', 'b': 'FAIL', 'c': 'SKIP'}
         other = {'a': 'PASS', 'b': 'PASS', 'd': 'PASS'}

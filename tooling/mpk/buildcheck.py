@@ -49,7 +49,6 @@ BOOT_KCONFIG = {'i386': ['CONFIG_HIGHMEM4G=y'], 'arm': ['CONFIG_HIGHMEM=y']}
 # and arm64: README, Architectures.)  Its build directory is the one
 # `mpk series --check` uses.
 BASELINE = 'x86_64'
-LINUX_ARCH = {'um': 'um', 'x86_64': 'x86_64', 'arm64': 'arm64', 'i386': 'i386', 'arm': 'arm'}
 # Debian 12's newest clang; 7.3's scripts/min-tool-version.sh asks for 17.0.1.
 CLANG_VERSION = '19'
 CLANG_DEPS = [f'clang-{CLANG_VERSION}', f'lld-{CLANG_VERSION}', f'llvm-{CLANG_VERSION}']
@@ -239,7 +238,7 @@ class Checker:
         self.root, self.cache, self.log = root, cache, log
         self.jobs = jobs or os.cpu_count() or 1
         self.where = ours(repo)
-        self.verdicts = {}
+        self._baseline = None     # gcc BASELINE's verdicts, once booted
 
     def build_dir(self, name):
         d = os.path.join(self.root, 'build', f'linux-{self.version}-{name}')
@@ -283,7 +282,8 @@ class Checker:
         return judge_warnings(f'warnings-{arch}', built, out, self.where, len(objs))
 
     def boot(self, arch, name, args=()):
-        """Build and boot the suite in its own directory; (row detail, verdicts)."""
+        """Build and boot the suite in its own directory; (verdicts or None, what
+        went wrong or None)."""
         d = self.build_dir(name)
         rc, result = self.kunit('run', d, arch, args)
         if not result:
@@ -294,27 +294,26 @@ class Checker:
             return verdicts, f'splat: {bad[0][:120]}'
         return verdicts, None
 
-    def baseline(self, arch):
-        """gcc's verdicts on arch (the build directory `mpk series --check` uses)."""
-        if arch not in self.verdicts:
-            verdicts, err = self.boot(arch, arch)
+    def baseline(self):
+        """gcc's verdicts on BASELINE (the build directory `mpk series --check` uses)."""
+        if self._baseline is None:
+            verdicts, err = self.boot(BASELINE, BASELINE)
             if err:
-                raise UserError(f'gcc {arch} baseline: {err}')
-            self.verdicts[arch] = verdicts
-        return self.verdicts[arch]
+                raise UserError(f'gcc {BASELINE} baseline: {err}')
+            self._baseline = verdicts
+        return self._baseline
 
     def compare(self, name, arch, args=()):
         verdicts, err = self.boot(arch, name, args)
         if err:
             return False, err
-        base_arch = BASELINE
-        differ = verdict_differences(self.baseline(base_arch), verdicts,
+        differ = verdict_differences(self.baseline(), verdicts,
                                      ARCH_DIFFERENCES.get(arch, {}))
         counts = summary(verdicts)
         if differ:
-            return False, f'{counts}; {len(differ)} differ from gcc {base_arch}: ' \
+            return False, f'{counts}; {len(differ)} differ from gcc {BASELINE}: ' \
                 + '; '.join(f'{c} {a}->{b}' for c, a, b in differ[:3])
-        return True, f'{counts}; every case as gcc {base_arch}'
+        return True, f'{counts}; every case as gcc {BASELINE}'
 
     def clang(self, arch):
         ok, detail = self.compare(f'{arch}-clang', arch,
@@ -368,7 +367,7 @@ def make(tree, build_dir, cache, arch, *targets, extra=(), jobs=None):
     """make in tree with ccache; (ok, combined output), also appended to
     buildcheck.log in the build directory."""
     cross = runner.cross_compile(arch)
-    cmd = ['make', f'ARCH={LINUX_ARCH[arch]}', f'O={build_dir}',
+    cmd = ['make', f'ARCH={arch}', f'O={build_dir}',
            f'-j{jobs or os.cpu_count() or 1}',
            *([f'CROSS_COMPILE={cross}'] if cross else []), *extra, *targets]
     r = subprocess.run(cmd, cwd=tree, env=runner.build_env(cache, tree, build_dir),

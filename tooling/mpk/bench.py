@@ -139,7 +139,7 @@ def mutants(t, args, log=print):
     mutate.run_catalogue(t, ms, args.kunit_args, log=lambda m: None)   # warm: builds once
     times, rows = [], []
     for i in range(args.mutant_runs):
-        rows, _, seconds = mutate.run_catalogue(t, ms, args.kunit_args, log=lambda m: None)
+        rows, _, seconds, _ = mutate.run_catalogue(t, ms, args.kunit_args, log=lambda m: None)
         times.append(seconds)
         log(f'mpk: bench mutants round {i + 1}/{args.mutant_runs}: {seconds} s')
     return times, rows

@@ -153,27 +153,35 @@ def tooling_tests():
 
 
 def cmd_test(args):
+    """Tooling tests, then one kernel build: the schemata kernel with every
+    switch off gives the suite's verdict, then one boot per mutant."""
     from . import buildcheck, mutate
     setup(BUILD_DEPS + COVERAGE_DEPS)   # the tooling tests drive gcov and lcov too
     passed, failed, skipped = tooling_tests()
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
-    t, s = run_suite(args)
-    passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
-    # The cheap part of mpk buildcheck: W=1 and sparse on the suite's file.
-    row = buildcheck.suite_warnings(t)
-    log(buildcheck.line(row))
-    passed, failed = passed + row.ok, failed + (not row.ok)
-    if s.known:
-        log(f'mpk: {len(s.known)} case(s) red for known kernel bugs, listed above')
-    # The whole mutant catalogue, in schemata mode (one build, one boot per
-    # mutant): every non-equivalent mutant must be killed.  Baseline: the run above.
+    setup(BUILD_DEPS + arch_deps(args.arch))
+    t = targets.prepare(args, log=log)
     try:
         mutants = mutate.load_catalogue(t.version)
         log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
     except UserError as e:
         log(f'mpk: mutants not run: {e}')
         mutants = []
-    rows = print_mutants(t, mutants, args.kunit_args, base=s) if mutants else []
+    if mutants:
+        log(f'mpk: one kernel for the suite and the {len(mutants)} mutants: the schemata '
+            'kernel, built once; every switch off gives the suite\'s verdict')
+        rows, s = print_mutants(t, mutants, args.kunit_args, base=mutate.SCHEMATA_BASE)
+        s = runner.judge(s, t.known_bugs)
+    else:
+        rows = []
+        s = runner.judge(runner.run(t.tree, t.build_dir, t.cache, arch=t.arch,
+                                    extra=args.kunit_args, log=log), t.known_bugs)
+    print_run(t, s)
+    passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
+    # The cheap part of mpk buildcheck: W=1 and sparse on the suite's file.
+    row = buildcheck.suite_warnings(t)
+    log(buildcheck.line(row))
+    passed, failed = passed + row.ok, failed + (not row.ok)
     bad = len(mutate.failed(rows))
     killed = sum(r['verdict'] == 'killed' for r in rows)
     passed, failed = passed + killed, failed + bad
@@ -183,13 +191,14 @@ def cmd_test(args):
 
 
 def print_mutants(t, mutants, kunit_args, base=None, schemata_mode=True):
+    """Run and print the catalogue: (rows, the baseline summary)."""
     from . import mutate
-    rows, path, seconds = mutate.run_catalogue(t, mutants, kunit_args, log=log, base=base,
+    rows, path, seconds, base = mutate.run_catalogue(t, mutants, kunit_args, log=log, base=base,
                                                schemata_mode=schemata_mode)
     print(mutate.table(rows, mutants))
     print(f'mpk: {len(rows)} mutant(s) on Linux {t.version} ({t.arch}) in {seconds} s; '
           f'results in {path}')
-    return rows
+    return rows, base
 
 
 def cmd_mutate(args):
@@ -199,8 +208,8 @@ def cmd_mutate(args):
     log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
     mutants = mutate.select(mutate.load_catalogue(t.version), quick=args.quick,
                             skip_slow=args.skip_slow, only=args.only)
-    return len(mutate.failed(print_mutants(t, mutants, args.kunit_args,
-                                           schemata_mode=not args.one_at_a_time)))
+    rows, _ = print_mutants(t, mutants, args.kunit_args, schemata_mode=not args.one_at_a_time)
+    return len(mutate.failed(rows))
 
 
 def cmd_matrix(args):
@@ -396,11 +405,10 @@ def parser():
         sp.add_argument('--build-dir', help='kunit build directory (default: in the cache)')
         sp.add_argument('--arch', default='um', help="kunit.py --arch (default: um)")
         sp.add_argument('kunit_args', nargs='*', help='passed to kunit.py after --')
-        if name in ('run', 'test'):
-            if name == 'run':
-                sp.add_argument('--profile', choices=sorted(runner.PROFILES),
-                                help='extra kernel options (own build directory): '
-                                     'sanitize = KASAN, UBSAN, maple tree and VMA checks')
+        if name == 'run':
+            sp.add_argument('--profile', choices=sorted(runner.PROFILES),
+                            help='extra kernel options (own build directory): '
+                                 'sanitize = KASAN, UBSAN, maple tree and VMA checks')
             sp.add_argument('--junit', help="also write kunit.py's JUnit XML here")
             sp.add_argument('--json', help="also copy kunit.py's JSON result here")
         if name == 'mutate':

@@ -144,8 +144,18 @@ def lock_tree(tree):
         locks.acquire(tree, exclusive=False)
 
 
-def run_all(tree, mutants, run_suite, log=print, base=None, arch='um', schemata_mode=False):
-    """Baseline (unless given), then every mutant; returns the result rows.
+# run_all(base=SCHEMATA_BASE): the verdicts of the first schemata kernel with
+# every switch off are the baseline, so one kernel build gives the suite's
+# verdict and every mutant's (mpk test).  That kernel is the pristine one where
+# no switch is on: test_schemata.py proves the transformation without a kernel,
+# and mpk mutate (a pristine baseline) still checks it on every run.
+SCHEMATA_BASE = 'schemata'
+
+
+def run_all(tree, mutants, run_suite, log=print, base=None, arch='um', schemata_mode=False,
+            with_base=False):
+    """Baseline (unless given), then every mutant; returns the result rows,
+    or with with_base (rows, the baseline summary).
 
     run_suite() builds and runs the suite; with schemata_mode,
     run_suite(switch=K, build=...) runs it with mpk_mutant=K on the kernel
@@ -157,7 +167,8 @@ def run_all(tree, mutants, run_suite, log=print, base=None, arch='um', schemata_
     nothing (it still runs, so a kill there would show).
     """
     with lock_tree(tree):
-        return _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode)
+        rows, base = _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode)
+    return (rows, base) if with_base else rows
 
 
 def _judge(m, s, base, arch):
@@ -175,17 +186,22 @@ def _log_row(log, row):
 
 def _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode):
     restore_journal(tree, log=log)
+    if base == SCHEMATA_BASE and not schemata_mode:
+        base = None
     base = base or run_suite()
-    if not base.passing:
-        raise UserError('the unmutated kernel passes no case: fix that first')
+    if base != SCHEMATA_BASE:
+        _checked(base)
     rows = {}
     for m in mutants:
         if m.get('equivalent'):
             rows[m['id']] = {'id': m['id'], 'verdict': 'equivalent', 'cases': [],
                              'seconds': 0.0, 'why': m['equivalent'], 'mode': '-'}
     if schemata_mode:
-        rows.update(_run_schemata(tree, [m for m in mutants if m['id'] not in rows],
-                                  run_suite, log, base, arch))
+        got, base = _run_schemata(tree, [m for m in mutants if m['id'] not in rows],
+                                  run_suite, log, base, arch)
+        rows.update(got)
+    if base == SCHEMATA_BASE:           # no mutant could be switched
+        base = _checked(run_suite())
     for m in mutants:
         if m['id'] in rows:
             continue
@@ -199,7 +215,13 @@ def _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode):
         rows[m['id']] = {'id': m['id'], 'verdict': v, 'cases': cases,
                          'seconds': round(time.monotonic() - t0, 1), 'mode': 'one-at-a-time'}
         _log_row(log, rows[m['id']])
-    return [rows[m['id']] for m in mutants]
+    return [rows[m['id']] for m in mutants], base
+
+
+def _checked(base):
+    if not base.passing:
+        raise UserError('the unmutated kernel passes no case: fix that first')
+    return base
 
 
 def _same_verdicts(a, b):
@@ -212,7 +234,8 @@ def _same_verdicts(a, b):
 
 
 def _run_schemata(tree, mutants, run_suite, log, base, arch):
-    """Rows of the mutants the schemata kernels ran; the others are left out."""
+    """(rows of the mutants the schemata kernels ran, the baseline); the others
+    are left out.  base may be SCHEMATA_BASE: the first kernel's switch 0."""
     by_id = {m['id']: m for m in mutants}
 
     def read(rel):
@@ -222,7 +245,7 @@ def _run_schemata(tree, mutants, run_suite, log, base, arch):
         groups, single = schemata.plan(read, mutants)
     except FileNotFoundError as e:
         log(f'mpk: schemata not possible ({e}); every mutant one at a time')
-        return {}
+        return {}, base
     for mid, why in single.items():
         log(f'mpk: mutant {mid}: one at a time ({why})')
     rows = {}
@@ -230,11 +253,16 @@ def _run_schemata(tree, mutants, run_suite, log, base, arch):
         t0 = time.monotonic()
         with Patched(tree, g.files):
             zero = run_suite(switch=0)
-            same, diff = _same_verdicts(zero, base)
+            if base == SCHEMATA_BASE:
+                base, same = _checked(zero), True
+                verdicts = 'its verdicts are the baseline'
+            else:
+                same, diff = _same_verdicts(zero, base)
+                verdicts = ('same verdicts as the unmutated kernel' if same
+                            else f'DIFFERS: {diff}')
             log(f'mpk: schemata kernel {n}/{len(groups)}: {len(g.switches)} mutants in '
                 f'{", ".join(g.files)}; built and run with every switch off in '
-                f'{time.monotonic() - t0:.1f} s: '
-                + ('same verdicts as the unmutated kernel' if same else f'DIFFERS: {diff}'))
+                f'{time.monotonic() - t0:.1f} s: {verdicts}')
             if not same:
                 log('mpk: its mutants go one at a time')
                 continue
@@ -244,7 +272,7 @@ def _run_schemata(tree, mutants, run_suite, log, base, arch):
                 rows[mid] = {'id': mid, 'verdict': v, 'cases': cases, 'mode': 'schemata',
                              'seconds': round(time.monotonic() - t1, 1)}
                 _log_row(log, rows[mid])
-    return rows
+    return rows, base
 
 
 def table(rows, mutants):
@@ -279,14 +307,20 @@ def select(mutants, quick=False, skip_slow=False, only=None):
 
 
 def run_catalogue(target, mutants, kunit_args=(), log=print, base=None, schemata_mode=True):
-    """Run mutants on target; write the results file; (rows, its path, seconds)."""
+    """Run mutants on target; write the results file; (rows, its path, seconds,
+    the baseline summary).  Of kunit.py's output only the progress lines of
+    long builds are logged."""
+
+    def progress(msg):
+        if msg.startswith(runner.PROGRESS):
+            log(msg)
 
     def run_suite(switch=None, build=True):
         extra = [f'--timeout={HANG_TIMEOUT.get(target.arch, 300)}', *kunit_args]
         if switch is not None:
             extra.append(f'--kernel_args={schemata.SWITCH}={switch}')
         s = runner.run(target.tree, target.build_dir, target.cache, arch=target.arch,
-                       extra=extra, log=lambda m: None, quiet=True, build=build)
+                       extra=extra, log=progress, quiet=True, build=build)
         if switch is not None and not _announced(target.build_dir, switch):
             # The switch did not reach the kernel: no verdict can be trusted.
             s.found = False
@@ -294,15 +328,15 @@ def run_catalogue(target, mutants, kunit_args=(), log=print, base=None, schemata
         return s
 
     t0 = time.monotonic()
-    rows = run_all(target.tree, mutants, run_suite, log=log, base=base, arch=target.arch,
-                   schemata_mode=schemata_mode)
+    rows, base = run_all(target.tree, mutants, run_suite, log=log, base=base,
+                         arch=target.arch, schemata_mode=schemata_mode, with_base=True)
     seconds = round(time.monotonic() - t0)
     path = targets.results_path(target.cache, 'mutate', target.version, '.json')
     with open(path, 'w', encoding='utf-8') as f:
         json.dump({'kernel': target.version, 'arch': target.arch, 'seconds': seconds,
                    'mode': 'schemata' if schemata_mode else 'one-at-a-time', 'rows': rows},
                   f, indent=1)
-    return rows, path, seconds
+    return rows, path, seconds, base
 
 
 def _announced(build_dir, switch):

@@ -278,6 +278,7 @@ def judge(s, known):
 
 # A quiet kunit.py that runs this long says how far it is, once a period.
 HEARTBEAT = 120
+PROGRESS = 'mpk:   ... '
 
 
 def progress(build_dir, log_path, seconds):
@@ -288,7 +289,7 @@ def progress(build_dir, log_path, seconds):
             last = ([ln.strip() for ln in f if ln.strip()] or [''])[-1]
     except FileNotFoundError:
         last = ''
-    return (f'mpk:   ... {seconds // 60} min {seconds % 60:02d} s, {objects} objects built'
+    return (f'{PROGRESS}{seconds // 60} min {seconds % 60:02d} s, {objects} objects built'
             + (f'; kunit.py: {last[:100]}' if last else ''))
 
 

@@ -119,6 +119,39 @@ class MutationTest(TempDirs, unittest.TestCase):
         self.assertEqual([(r['verdict'], r['mode']) for r in rows], [('killed', 'one-at-a-time')])
         self.assertEqual(calls, [(0, True), (None, True)])
 
+    def test_schemata_baseline_one_build_gives_suite_and_mutant_verdicts(self):
+        # mpk test: no pristine kernel; switch 0 of the schemata kernel is the baseline.
+        calls = []
+
+        def run_suite(switch=None, build=True):
+            calls.append((switch, build))
+            return summary(['a', 'b'], ['red']) if switch == 0 else summary(['a'], ['b', 'red'])
+        before = checksum(self.tree)
+        rows, base = mutate.run_all(self.tree, [MUTANT], run_suite, log=lambda m: None,
+                                    base=mutate.SCHEMATA_BASE, schemata_mode=True,
+                                    with_base=True)
+        self.assertEqual(calls, [(0, True), (1, False)])      # one build, no pristine run
+        self.assertEqual((base.passing, base.failing), (['a', 'b'], ['red']))
+        self.assertEqual([(r['verdict'], r['cases']) for r in rows], [('killed', ['b'])])
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_schemata_baseline_that_passes_nothing_is_refused(self):
+        with self.assertRaises(UserError):
+            mutate.run_all(self.tree, [MUTANT], lambda switch=None, build=True: summary(),
+                           log=lambda m: None, base=mutate.SCHEMATA_BASE, schemata_mode=True)
+
+    def test_schemata_baseline_without_a_switchable_mutant_runs_the_pristine_kernel(self):
+        calls = []
+
+        def run_suite(switch=None, build=True):
+            calls.append(switch)
+            return summary(['a', 'b'])
+        rows, base = mutate.run_all(self.tree, [dict(MUTANT, equivalent='same code')],
+                                    run_suite, log=lambda m: None, base=mutate.SCHEMATA_BASE,
+                                    schemata_mode=True, with_base=True)
+        self.assertEqual((calls, base.passing), ([None], ['a', 'b']))
+        self.assertEqual([r['verdict'] for r in rows], ['equivalent'])
+
     def test_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):
             mutate.run_all(self.tree, [MUTANT], lambda: summary(), log=lambda m: None)

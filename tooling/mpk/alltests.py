@@ -19,12 +19,11 @@ kernel log (skip reasons, splats); the other suites only by their verdicts,
 since many of them warn on purpose.
 """
 import collections
-import json
 import os
 import re
 import time
 
-from . import mutate, overlay, runner, series
+from . import mutate, overlay, results, runner, series
 from .errors import UserError
 
 SCOPES = ('alltests', 'deps', 'nodebug')
@@ -135,11 +134,8 @@ def command(repo, kernel, arch, scopes, compare=True, log=print):
         series.make_series(repo, tree, who)
         rows = [(scope, run_scope(tree, version, root, cache, arch, scope, open_cases,
                                   compare, log)) for scope in scopes]
-    path = os.path.join(cache, 'results', f'alltests-{version}-{arch}-'
-                        f'{time.strftime("%Y%m%dT%H%M%S")}.json')
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(dict(rows), f, indent=1)
+    path = results.record(cache, 'alltests', version, arch,
+                          {'series': True, 'scopes': dict(rows)})
     return rows, path
 
 

@@ -25,7 +25,6 @@ not ours to fix).
 """
 import dataclasses
 import itertools
-import json
 import os
 import random
 import re
@@ -33,7 +32,7 @@ import shutil
 import subprocess
 import time
 
-from . import debian, mutate, runner, series
+from . import debian, mutate, results, runner, series
 from .errors import UserError
 
 FAMILIES = ('warnings', 'clang', 'boot', 'modular', 'randconfig')
@@ -516,9 +515,6 @@ def run(repo, kernel, families, count=20, first_seed=None, log=print):
             row.seconds = round(time.monotonic() - t0)
             rows.append(row)
             log(line(row))
-    path = os.path.join(cache, 'results', f'buildcheck-{version}-'
-                        f'{time.strftime("%Y%m%dT%H%M%S")}.json')
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump([dataclasses.asdict(r) for r in rows], f, indent=1)
+    path = results.record(cache, 'buildcheck', version, None,
+                          {'series': True, 'families': list(families), 'rows': [dataclasses.asdict(r) for r in rows]})
     return rows, path

@@ -21,8 +21,9 @@
                                                  the series in the build bots' configurations
   mpk alltests [--arch=x86_64] [--scopes alltests,deps,nodebug] [--no-compare]
                                                  the series in KernelCI's kunit.py --alltests
+  mpk report  [--check] [--take FILE...]         README's and docs' tables from results/
 
-  run, test, mutate and matrix take --arch=um|x86_64|arm64; run and test take
+  run, test, mutate and matrix take --arch=um|x86_64|arm64; run takes
   --junit PATH and --json PATH.
   Exit status: 0 green (cases red for a known kernel bug allowed), 1 any other
   failure, crash, missing case or kernel splat, 2 bad input, 130 interrupted.
@@ -36,8 +37,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
-from . import debian, runner, target as targets
+from . import debian, results, runner, target as targets
 from .errors import UserError
 
 REPO = targets.REPO
@@ -98,7 +100,7 @@ def print_run(t, s):
         f'{len(s.known)} red for known kernel bugs, in {s.seconds} s')
     for name in s.known:
         log(f'mpk:   KERNEL BUG {name}: {", ".join(t.known_bugs[name])} '
-            '(README, Kernel findings)')
+            '(docs/findings/)')
     for name in s.fixed:
         log(f'mpk:   NOW PASSES {name}: known kernel bug fixed? update known_kernel_bugs.json')
     for name in s.failing:
@@ -136,8 +138,21 @@ def run_suite(args):
     return t, s
 
 
+def cold(build_dir):
+    """A build directory with no kernel configured yet."""
+    return not os.path.exists(os.path.join(build_dir, '.config'))
+
+
+def suite_counts(s):
+    return {'passed': s.passed, 'failed': s.failed, 'skipped': s.skipped,
+            'known': len(s.known), 'known_cases': s.known, 'failing': s.failing,
+            'suite_seconds': s.seconds}
+
+
 def cmd_run(args):
-    _, s = run_suite(args)
+    t, s = run_suite(args)
+    results.record(t.cache, 'run', t.version, t.arch,
+                   {**suite_counts(s), 'profile': getattr(args, 'profile', None)})
     return s.failed
 
 
@@ -161,6 +176,7 @@ def cmd_test(args):
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, log=log)
+    was_cold = cold(t.build_dir)
     try:
         mutants = mutate.load_catalogue(t.version)
         log('mpk: ' + mutate.catalogue_status(t.tree, t.version)[0])
@@ -186,6 +202,10 @@ def cmd_test(args):
     killed = sum(r['verdict'] == 'killed' for r in rows)
     passed, failed = passed + killed, failed + bad
     skipped += len(rows) - killed - bad      # equivalent, and blind on this architecture
+    results.record(t.cache, 'test', t.version, t.arch, {
+        'suite': suite_counts(s), 'mutants': len(rows), 'killed': killed,
+        'cold': was_cold, 'kernel_seconds': s.seconds,
+        'line': f'{passed} passed, {failed} failed, {skipped} skipped'})
     print(f'{passed} passed, {failed} failed, {skipped} skipped', flush=True)
     return failed
 
@@ -386,11 +406,26 @@ def cmd_apply(args):
     return 0
 
 
+def cmd_report(args):
+    """Write the README's and docs' tables from results/ (or check them)."""
+    from . import report
+    if args.take:
+        for name in report.take(REPO, args.take):
+            log(f'mpk: results/{name}')
+    stale = report.run(REPO, check=args.check)
+    for path in stale:
+        log(f'mpk: {path}: ' + ('tables differ from what results/ gives; run ./mpk report'
+                                if args.check else 'tables rewritten'))
+    if not stale:
+        log('mpk: every table is what results/ gives')
+    return len(stale) if args.check else 0
+
+
 COMMANDS = {'run': cmd_run, 'test': cmd_test, 'setup': cmd_setup, 'fetch': cmd_fetch,
             'apply': cmd_apply, 'mutate': cmd_mutate, 'matrix': cmd_matrix,
             'coverage': cmd_coverage, 'series': cmd_series, 'expected': cmd_expected,
             'bench': cmd_bench, 'repeat': cmd_repeat, 'module': cmd_module,
-            'alltests': cmd_alltests, 'buildcheck': cmd_buildcheck}
+            'alltests': cmd_alltests, 'buildcheck': cmd_buildcheck, 'report': cmd_report}
 
 
 def parser():
@@ -437,6 +472,11 @@ def parser():
                                  'nodebug (the suite\'s kunitconfig less DEBUG_VM, lockdep)')
             sp.add_argument('--no-compare', action='store_true',
                             help='skip the second alltests boot (our suite filtered out)')
+        if name == 'report':
+            sp.add_argument('--check', action='store_true',
+                            help='change nothing; exit 1 if a table is not what results/ gives')
+            sp.add_argument('--take', nargs='+', metavar='FILE',
+                            help='results files (from $MPK_CACHE/results) to copy into results/')
         if name == 'buildcheck':
             sp.add_argument('--checks',
                             help='comma-separated (default: all): warnings (gcc W=1, sparse), '
@@ -456,6 +496,7 @@ def parser():
 
 
 def main(argv=None):
+    results.STARTED = time.monotonic()
     args = parser().parse_args(argv)
     try:
         failed = args.fn(args)

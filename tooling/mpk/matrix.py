@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 
-from . import debian, runner, target as targets
+from . import debian, results as record, runner, target as targets
 from .errors import UserError
 
 
@@ -50,6 +50,7 @@ def run(args, kunit_args=(), log=print):
             f'{s.skipped} skipped, {len(s.known)} known kernel bugs, {s.seconds} s')
     with open(os.path.join(results, 'matrix.json'), 'w', encoding='utf-8') as f:
         json.dump(rows, f, indent=1)
+    record.record(targets.cache_dir(), 'matrix', None, args.arch, {'rows': rows})
     return rows, results
 
 

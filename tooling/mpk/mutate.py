@@ -16,7 +16,7 @@ import os
 import signal
 import time
 
-from . import locks, perkernel, runner, schemata, target as targets
+from . import locks, perkernel, results, runner, schemata
 from .errors import UserError
 
 CATALOGUE_DIR = os.path.join(os.path.dirname(__file__), 'mutants')
@@ -331,11 +331,10 @@ def run_catalogue(target, mutants, kunit_args=(), log=print, base=None, schemata
     rows, base = run_all(target.tree, mutants, run_suite, log=log, base=base,
                          arch=target.arch, schemata_mode=schemata_mode, with_base=True)
     seconds = round(time.monotonic() - t0)
-    path = targets.results_path(target.cache, 'mutate', target.version, '.json')
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump({'kernel': target.version, 'arch': target.arch, 'seconds': seconds,
-                   'mode': 'schemata' if schemata_mode else 'one-at-a-time', 'rows': rows},
-                  f, indent=1)
+    path = results.record(target.cache, 'mutate', target.version, target.arch,
+                          {'seconds': seconds, 'baseline_seconds': base.seconds,
+                           'mode': 'schemata' if schemata_mode else 'one-at-a-time',
+                           'rows': rows})
     return rows, path, seconds, base
 
 

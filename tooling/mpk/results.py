@@ -1,0 +1,34 @@
+"""Results files: every command that measures something writes one.
+
+$MPK_CACHE/results/<kind>-<kernel>-<arch>-<time>.json holds what was run
+(the mpk command line), where (kernel, architecture, CPUs) and when (UTC),
+then the command's own data.  `mpk report --take FILE` copies one into the
+repository's results/ in compact form; the README's and docs' tables are
+generated from those (report.py).
+"""
+import json
+import os
+import sys
+import time
+
+# Set by cli.main(): the whole command's wall time is measured from there.
+STARTED = time.monotonic()
+
+
+def meta(kind, kernel, arch):
+    return {'kind': kind, 'kernel': kernel, 'arch': arch,
+            'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+            'command': ' '.join(['./mpk', *sys.argv[1:]]),
+            'cpus': os.cpu_count(),
+            'wall_seconds': round(time.monotonic() - STARTED)}
+
+
+def record(cache, kind, kernel, arch, data):
+    """Write one results file (arch None: several); its path."""
+    folder = os.path.join(cache, 'results')
+    os.makedirs(folder, exist_ok=True)
+    name = '-'.join(str(p) for p in (kind, kernel, arch) if p)
+    path = os.path.join(folder, f'{name}-{time.strftime("%Y%m%dT%H%M%S")}.json')
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump({**meta(kind, kernel, arch), **data}, f, indent=1)
+    return path

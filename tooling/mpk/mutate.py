@@ -203,19 +203,25 @@ def _run_all(tree, mutants, run_suite, log, base, arch, schemata_mode):
     if base == SCHEMATA_BASE:           # no mutant could be switched
         base = _checked(run_suite())
     for m in mutants:
-        if m['id'] in rows:
-            continue
-        t0 = time.monotonic()
-        try:
-            with Mutation(tree, m):
-                s = run_suite()
-            v, cases = _judge(m, s, base, arch)
-        except StaleMutant as e:
-            v, cases = 'stale', [str(e)]
-        rows[m['id']] = {'id': m['id'], 'verdict': v, 'cases': cases,
-                         'seconds': round(time.monotonic() - t0, 1), 'mode': 'one-at-a-time'}
-        _log_row(log, rows[m['id']])
+        if m['id'] not in rows:
+            rows[m['id']] = _one_at_a_time(tree, m, run_suite, base, arch, log)
     return [rows[m['id']] for m in mutants], base
+
+
+def _one_at_a_time(tree, m, run_suite, base, arch, log, **switch):
+    """Apply one mutant, build, run, judge; its row."""
+    t0 = time.monotonic()
+    try:
+        with Mutation(tree, m):
+            s = run_suite(**switch)
+        v, cases = _judge(m, s, base, arch)
+    except StaleMutant as e:
+        v, cases = 'stale', [str(e)]
+    row = {'id': m['id'], 'verdict': v, 'cases': cases,
+           'seconds': round(time.monotonic() - t0, 1),
+           'mode': 'one-at-a-time' + (' on the schemata kernel' if switch else '')}
+    _log_row(log, row)
+    return row
 
 
 def _checked(base):
@@ -272,6 +278,13 @@ def _run_schemata(tree, mutants, run_suite, log, base, arch):
                 rows[mid] = {'id': mid, 'verdict': v, 'cases': cases, 'mode': 'schemata',
                              'seconds': round(time.monotonic() - t1, 1)}
                 _log_row(log, rows[mid])
+            # The mutants that cannot be switched, in files this kernel leaves
+            # alone: on top of it, switch off (the unmutated kernel, as just
+            # checked), so that restoring its files costs no rebuild per mutant.
+            for mid in [i for i in single if i not in rows
+                        and by_id[i]['file'] not in g.files]:
+                rows[mid] = _one_at_a_time(tree, by_id[mid], run_suite, base, arch, log,
+                                           switch=0)
     return rows, base
 
 

@@ -135,6 +135,29 @@ class MutationTest(TempDirs, unittest.TestCase):
         self.assertEqual([(r['verdict'], r['cases']) for r in rows], [('killed', ['b'])])
         self.assertEqual(checksum(self.tree), before)
 
+    def test_a_mutant_that_cannot_be_switched_runs_on_the_schemata_kernel(self):
+        # Its file is not one the schemata kernel changes: it is applied on top of
+        # that kernel (switch 0), so restoring the schemata files costs no rebuild.
+        write(self.tree, 'fs/x.c', 'static int g(int a)\n{\n\tif (a > 1 &&\n'
+                                   '\t    a < 5)\n\t\treturn 1;\n\treturn 0;\n}\n')
+        single = {'id': 's', 'file': 'fs/x.c', 'why': 'w', 'old': 'a > 1 &&\n\t    a < 5)',
+                  'new': 'a > 1)'}
+        calls = []
+
+        def run_suite(switch=None, build=True):
+            calls.append((switch, build, 'MPK_MUTANT' in read(self.tree, 'mm/util.c'),
+                          'a < 5' in read(self.tree, 'fs/x.c')))
+            return summary(['a', 'b']) if len(calls) == 1 else summary(['a'], ['b'])
+        before = checksum(self.tree)
+        rows = mutate.run_all(self.tree, [MUTANT, single], run_suite, log=lambda m: None,
+                              base=mutate.SCHEMATA_BASE, schemata_mode=True)
+        self.assertEqual(calls, [(0, True, True, True), (1, False, True, True),
+                                 (0, True, True, False)])
+        self.assertEqual([(r['verdict'], r['mode']) for r in rows],
+                         [('killed', 'schemata'),
+                          ('killed', 'one-at-a-time on the schemata kernel')])
+        self.assertEqual(checksum(self.tree), before)
+
     def test_schemata_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):
             mutate.run_all(self.tree, [MUTANT], lambda switch=None, build=True: summary(),

@@ -516,5 +516,6 @@ def run(repo, kernel, families, count=20, first_seed=None, log=print):
             rows.append(row)
             log(line(row))
     path = results.record(cache, 'buildcheck', version, None,
-                          {'series': True, 'families': list(families), 'rows': [dataclasses.asdict(r) for r in rows]})
+                          {'series': True, 'families': list(families),
+                           'rows': [dataclasses.asdict(r) for r in rows]})
     return rows, path

@@ -169,14 +169,16 @@ def timings(repo, data):
     for kind in ('run', 'test'):
         for rec in data.get(kind, []):
             kernel = rec.get('kernel_seconds', rec.get('suite_seconds'))
+            result = rec.get('line') or (f'{rec["passed"]} passed, {rec["failed"]} failed, '
+                                         f'{rec["skipped"]} skipped, {rec["known"]} red for '
+                                         'known kernel bugs')
             rows.append([f'`{rec["command"]}`', rec['date'], f'{rec["kernel"]} ({rec["arch"]})',
+                         rec['cpus'],
                          'cold' if rec.get('cold') else 'warm' if 'cold' in rec else '-',
-                         minutes(kernel), minutes(rec['wall_seconds']),
-                         rec.get('line') or f'{rec["passed"]} passed, {rec["failed"]} failed, '
-                         f'{rec["skipped"]} skipped, {rec["known"]} red for known kernel bugs'])
-    head = ['command', 'date', 'kernel', 'build dir', 'kernel build and boot', 'wall',
+                         minutes(kernel), minutes(rec['wall_seconds']), result])
+    head = ['command', 'date', 'kernel', 'CPUs', 'build dir', 'kernel build and boot', 'wall',
             'result']
-    return table(head, rows) + f'\n\nMachine: {max((r["cpus"] for k in ("run", "test") for r in data.get(k, [])), default="?")} CPUs.'
+    return table(head, rows)
 
 
 def alltests(repo, data):

@@ -56,8 +56,8 @@ class RenderTest(unittest.TestCase):
                                 line='420 passed, 0 failed, 4 skipped',
                                 suite={})]}
         out = report.timings(REPO, data)
-        self.assertIn('| `./mpk test` | 2026-12-02 18:00 UTC | 7.3.4 (um) | cold | 5 min 10 s '
-                      '| 7 min 35 s | 420 passed, 0 failed, 4 skipped |', out)
+        self.assertIn('| `./mpk test` | 2026-12-02 18:00 UTC | 7.3.4 (um) | 2 | cold | '
+                      '5 min 10 s | 7 min 35 s | 420 passed, 0 failed, 4 skipped |', out)
 
     def test_kernels_keep_the_newest_verdict_per_kernel_and_arch(self):
         old = record(passed=1, failed=0, skipped=0, known=45, date='2026-12-01 10:00 UTC')

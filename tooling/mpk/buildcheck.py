@@ -501,7 +501,7 @@ def run(repo, kernel, families, count=20, first_seed=None, log=print):
     steps = plan(families, count, first_seed)
     who = series.identity()
     tree, version, root, cache = series.series_tree(kernel, log=log)
-    rows = []
+    rows, path = [], None
     with mutate.lock_tree(tree):
         series.make_series(repo, tree, who)
         checker = Checker(repo, tree, version, root, cache, log=log)
@@ -515,7 +515,9 @@ def run(repo, kernel, families, count=20, first_seed=None, log=print):
             row.seconds = round(time.monotonic() - t0)
             rows.append(row)
             log(line(row))
-    path = results.record(cache, 'buildcheck', version, None,
-                          {'series': True, 'families': list(families),
-                           'rows': [dataclasses.asdict(r) for r in rows]})
+            # Rewritten after every configuration: a run cut short keeps its rows.
+            path = results.record(cache, 'buildcheck', version, None,
+                                  {'series': True, 'families': list(families),
+                                   'planned': len(steps),
+                                   'rows': [dataclasses.asdict(r) for r in rows]}, path=path)
     return rows, path

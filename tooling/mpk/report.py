@@ -206,8 +206,11 @@ def buildcheck(repo, data):
         out += [f'{r["name"]:<24} {"ok  " if r["ok"] else "FAIL"} {r["seconds"]:>5} s  '
                 f'{r["detail"]}' for r in rec['rows']]
         ok = sum(r['ok'] for r in rec['rows'])
+        planned = rec.get('planned', len(rec['rows']))
         out.append(f'{ok} of {len(rec["rows"])} configurations clean, '
-                   f'{sum(r["seconds"] for r in rec["rows"])} s')
+                   f'{sum(r["seconds"] for r in rec["rows"])} s'
+                   + (f' (stopped after {len(rec["rows"])} of {planned} planned)'
+                      if planned > len(rec['rows']) else ''))
         out.append('```')
     return '\n'.join(out)
 

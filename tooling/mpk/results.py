@@ -23,12 +23,13 @@ def meta(kind, kernel, arch):
             'wall_seconds': round(time.monotonic() - STARTED)}
 
 
-def record(cache, kind, kernel, arch, data):
-    """Write one results file (arch None: several); its path."""
+def record(cache, kind, kernel, arch, data, path=None):
+    """Write one results file (arch None: several); its path.  With path,
+    rewrite that file (a long command records each step as it ends)."""
     folder = os.path.join(cache, 'results')
     os.makedirs(folder, exist_ok=True)
     name = '-'.join(str(p) for p in (kind, kernel, arch) if p)
-    path = os.path.join(folder, f'{name}-{time.strftime("%Y%m%dT%H%M%S")}.json')
+    path = path or os.path.join(folder, f'{name}-{time.strftime("%Y%m%dT%H%M%S")}.json')
     with open(path, 'w', encoding='utf-8') as f:
         json.dump({**meta(kind, kernel, arch), **data}, f, indent=1)
     return path

@@ -2,6 +2,7 @@
 table edited by hand is caught."""
 import json
 import os
+import re
 import unittest
 
 from fakes import REPO, TempDirs
@@ -41,6 +42,24 @@ class CommittedTablesTest(unittest.TestCase):
         self.assertNotEqual(edited, text)
         self.assertNotEqual(report.regenerate(REPO, edited, data), edited)
         self.assertEqual(report.regenerate(REPO, text, data), text)
+
+    def test_every_relative_link_and_anchor_resolves(self):
+        def slug(heading):
+            return re.sub(r'[^\w\- ]', '', heading.strip().lower()).replace(' ', '-')
+        texts = {}
+        for path in report.documents(REPO):
+            with open(path, encoding='utf-8') as f:
+                texts[os.path.normpath(path)] = f.read()
+        for path, text in texts.items():
+            for target in re.findall(r'\]\(([^)#]*)(?:#([^)]*))?\)', text):
+                dest = os.path.normpath(os.path.join(os.path.dirname(path), target[0]))
+                if target[0].startswith('http'):
+                    continue
+                with self.subTest(link=target, page=path):
+                    self.assertTrue(os.path.exists(dest))
+                    if target[1] and dest in texts:
+                        self.assertIn(target[1], {slug(h) for h in
+                                                  re.findall(r'^#+ (.*)$', texts[dest], re.M)})
 
     def test_an_unknown_block_is_refused(self):
         with self.assertRaises(UserError):

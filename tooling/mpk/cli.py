@@ -11,6 +11,7 @@
   mpk mutate  [--quick] [--skip-slow] [--only ID,...] [--one-at-a-time]
                                                  mutation testing (mutant schemata)
   mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
+  mpk matrix  --newest                           the newest linux-source any Debian suite offers
   mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
   mpk series  [--out DIR] [--check]              upstream patch series (fixes + suite)
   mpk expected [--kernel 7.3] [--arch x86_64]    known kernel bugs as a kunit-expected list
@@ -236,6 +237,13 @@ def cmd_matrix(args):
     from . import matrix
     matrix.refuse_user_tree(args)     # before anything is installed
     setup(BUILD_DEPS + arch_deps(args.arch))
+    if args.newest:
+        row, statuses, results = matrix.newest(args, args.kunit_args, log=log)
+        print(matrix.table([row]))
+        for bug, red, green, verdict in statuses:
+            print(f'mpk: {bug}: {verdict} ({red} red, {green} passing) on Linux {row["kernel"]}')
+        print(f'mpk: results in {results}')
+        return row['failed']
     rows, results = matrix.run(args, args.kunit_args, log=log)
     print(matrix.table(rows))
     print(f'mpk: results in {results}')
@@ -486,6 +494,9 @@ def parser():
             sp.add_argument('--seed', type=lambda v: int(v, 0),
                             help='first KCONFIG_SEED (default: random, each printed)')
         if name == 'matrix':
+            sp.add_argument('--newest', action='store_true',
+                            help='the newest linux-source-X.Y any Debian suite offers, '
+                                 'pinned or not; says which findings now pass')
             sp.add_argument('--kernels', help='comma-separated keys of kernels.json')
         if name == 'series':
             sp.add_argument('--out', help='directory for the patches (default: in the cache)')

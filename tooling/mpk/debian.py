@@ -158,6 +158,22 @@ class Apt:
                           f'{package}={version}'], cwd=dest)
 
 
+# Where a newer linux-source-X.Y appears first: matrix --newest asks all of them
+# (through the private configuration, download only).
+NEWEST_SUITES = ('experimental', 'sid', 'forky', 'trixie-backports')
+
+
+def newest_offered(apt):
+    """(package, Debian version) of the newest linux-source-X.Y apt offers."""
+    apt.update()
+    offered = [o.split('=', 1) for o in apt.offered(r'^linux-source-[0-9.]+$')]
+    if not offered:
+        raise UserError('no linux-source-X.Y package is offered by any suite asked '
+                        f'({", ".join(NEWEST_SUITES)})')
+    package, version = max(offered, key=lambda o: version_key(o[1]))
+    return package, version
+
+
 def deb_name(package, version):
     return f'{package}_{version.replace(":", "%3a")}_all.deb'
 

@@ -52,15 +52,16 @@ def resolve_tree(kernel_src, kernel, cache, log=print):
     return tree, os.path.basename(tree)
 
 
-def prepare(args, kernel=None, build_suffix='', log=print):
+def prepare(args, kernel=None, build_suffix='', log=print, fetched=None):
     """Resolve, apply the overlay, and fix everything a run needs: a Target.
 
     kernel overrides args.kernel (the matrix walks the pinned kernels);
-    build_suffix gives a build of another configuration its own directory.
+    build_suffix gives a build of another configuration its own directory;
+    fetched is a tree debian.fetch() already gave (matrix --newest).
     """
     cache = cache_dir()
-    tree, label = resolve_tree(args.kernel_src or os.environ.get('KERNEL_SRC'),
-                               kernel or args.kernel, cache, log=log)
+    tree, label = (fetched, os.path.basename(fetched)) if fetched else resolve_tree(
+        args.kernel_src or os.environ.get('KERNEL_SRC'), kernel or args.kernel, cache, log=log)
     # Held until exit: no other mpk changes the tree's sources while this one
     # builds from it, and one run at a time uses a build directory.
     locks.acquire(tree, exclusive=False, log=log,

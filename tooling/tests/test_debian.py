@@ -1,12 +1,15 @@
 """Kernel fetching: private apt configuration, mirror choice, caching, errors."""
+import argparse
+import json
 import os
 import re
 import subprocess
 import threading
 import unittest
+from unittest import mock
 
 from fakes import REPO, TempDirs, hold_lock, read, write
-from mpk import debian, locks
+from mpk import debian, locks, matrix, runner, target as targets
 from mpk.errors import UserError
 
 MIRROR = 'http://mirror.invalid/debian'
@@ -105,11 +108,13 @@ def source_deb(dest, version='7.3.4-1~bpo13+1', package='linux-source-7.3'):
     """A linux-source-X.Y .deb: usr/src/linux-source-X.Y.tar.xz inside."""
     stage = os.path.join(dest, 'stage')
     inner = os.path.join(dest, 'inner')
-    sub = debian.upstream_version(version).split('.')[2]
-    write(inner, 'linux-source-7.3/Makefile', f'VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = {sub}\n')
+    major, minor, sub = debian.upstream_version(version).split('.')[:3]
+    name = f'linux-source-{major}.{minor}'
+    write(inner, f'{name}/Makefile',
+          f'VERSION = {major}\nPATCHLEVEL = {minor}\nSUBLEVEL = {sub}\n')
     os.makedirs(os.path.join(stage, 'usr/src'))
-    subprocess.run(['tar', '-cJf', os.path.join(stage, 'usr/src/linux-source-7.3.tar.xz'),
-                    '-C', inner, 'linux-source-7.3'], check=True)
+    subprocess.run(['tar', '-cJf', os.path.join(stage, f'usr/src/{name}.tar.xz'),
+                    '-C', inner, name], check=True)
     write(stage, 'DEBIAN/control', f'Package: {package}\nVersion: {version}\n'
           'Architecture: all\nMaintainer: t <t@t>\nDescription: test\n')
     subprocess.run(['dpkg-deb', '-Zxz', '--build', stage,
@@ -249,3 +254,45 @@ class SurvivesUpdatesTest(TempDirs, unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class NewestTest(TempDirs, unittest.TestCase):
+    """mpk matrix --newest: the day Debian ships 7.4, no code change, no pin."""
+
+    OFFERED = ['linux-source-7.3=7.3.4-1~bpo13+1', 'linux-source-7.4=7.4.1-1~exp1',
+               'linux-source-7.2=7.2.13-1']
+
+    def test_the_newest_offered_is_compared_by_version_not_by_text(self):
+        apt = FakeApt(others=['linux-source-7.9=7.9.2-1', 'linux-source-7.10=7.10.1-1'])
+        self.assertEqual(debian.newest_offered(apt), ('linux-source-7.10', '7.10.1-1'))
+        with self.assertRaises(UserError):
+            debian.newest_offered(FakeApt(others=[]))
+
+    def test_a_new_series_is_fetched_run_and_each_finding_said_to_pass_or_not(self):
+        cache, build = self.tmp(), self.tmp()
+        apt = FakeApt(provide=lambda d, v: source_deb(d, v, 'linux-source-7.4'),
+                      offer=['7.4.1-1~exp1'], others=self.OFFERED)
+        known = runner.load_known('7.3.4')
+        f1 = sorted(c for c, ids in known.items() if ids[0].startswith('F1-'))
+        f7 = sorted(c for c, ids in known.items() if ids[0].startswith('F7-'))
+        run = runner.Summary(passed=len(f1), failed=len(f7), found=True, passing=f1,
+                             failing=list(f7))
+        said = []
+
+        def prepare(args, fetched, log):
+            self.assertIn('PATCHLEVEL = 4', read(fetched, 'Makefile'))
+            return targets.Target(tree=fetched, label='linux-7.4.1', version='7.4.1',
+                                  arch='um', build_dir=build,
+                                  known_bugs=runner.load_known('7.4.1'), cache=cache)
+        args = argparse.Namespace(kernel_src=None, arch='um', kernels=None)
+        with mock.patch.dict(os.environ, {'MPK_CACHE': cache}), \
+                mock.patch.object(targets, 'prepare', side_effect=prepare), \
+                mock.patch.object(runner, 'run', return_value=run):
+            row, statuses, path = matrix.newest(args, log=said.append, apt=apt)
+        self.assertIn('download linux-source-7.4=7.4.1-1~exp1', apt.calls)
+        self.assertIn('no 7.4 in kernels.json: a new series', said[0])
+        verdicts = {bug.split('-')[0]: verdict for bug, _, _, verdict in statuses}
+        self.assertEqual((verdicts['F1'], verdicts['F7']), ('NOW PASSES', 'still red'))
+        self.assertEqual((row['kernel'], row['failed']), ('7.4.1', 0))   # F7 known, inherited
+        with open(path, encoding='utf-8') as f:
+            self.assertEqual(json.load(f)['newest']['version'], '7.4.1-1~exp1')

@@ -66,18 +66,35 @@ def restore_journal(tree, log=print):
 
 
 class Patched:
-    """Context manager: files ({path: text}) are in the tree only inside the block."""
+    """Context manager: files ({path: text}) are in the tree only inside the block.
+
+    Blocks nest (a mutant on top of the schemata kernel): the journal always
+    holds every touched file's pristine text, so restore_journal() after a
+    SIGKILL at any depth gives the pristine tree back."""
 
     def __init__(self, tree, files):
         self.tree, self.files = tree, files
+
+    def _journal(self, files):
+        path = os.path.join(self.tree, JOURNAL)
+        if files is None:
+            if os.path.exists(path):
+                os.remove(path)
+            return
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump({'files': files}, f)
 
     def __enter__(self):
         self.originals = {}
         for rel in self.files:
             with open(os.path.join(self.tree, rel), encoding='utf-8') as f:
                 self.originals[rel] = f.read()
-        with open(os.path.join(self.tree, JOURNAL), 'w', encoding='utf-8') as f:
-            json.dump({'files': self.originals}, f)
+        try:
+            with open(os.path.join(self.tree, JOURNAL), encoding='utf-8') as f:
+                self.outer = json.load(f)['files']
+        except FileNotFoundError:
+            self.outer = None
+        self._journal({**self.originals, **(self.outer or {})})
         self._old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
         for rel, text in self.files.items():
             with open(os.path.join(self.tree, rel), 'w', encoding='utf-8') as f:
@@ -88,8 +105,7 @@ class Patched:
         for rel, text in self.originals.items():
             with open(os.path.join(self.tree, rel), 'w', encoding='utf-8') as f:
                 f.write(text)
-        if os.path.exists(os.path.join(self.tree, JOURNAL)):
-            os.remove(os.path.join(self.tree, JOURNAL))
+        self._journal(self.outer)
         signal.signal(signal.SIGTERM, self._old_term)
         return False
 
@@ -278,14 +294,19 @@ def _run_schemata(tree, mutants, run_suite, log, base, arch):
                 rows[mid] = {'id': mid, 'verdict': v, 'cases': cases, 'mode': 'schemata',
                              'seconds': round(time.monotonic() - t1, 1)}
                 _log_row(log, rows[mid])
-            # The mutants that cannot be switched, in files this kernel leaves
-            # alone: on top of it, switch off (the unmutated kernel, as just
-            # checked), so that restoring its files costs no rebuild per mutant.
-            for mid in [i for i in single if i not in rows
-                        and by_id[i]['file'] not in g.files]:
+            # The mutants that cannot be switched but whose text this kernel left
+            # as it was: on top of it, switch off (the unmutated kernel, as just
+            # checked), so that restoring its files costs no second kernel build.
+            for mid in [i for i in single if i not in rows and _fits(by_id[i], g.files)]:
                 rows[mid] = _one_at_a_time(tree, by_id[mid], run_suite, base, arch, log,
                                            switch=0)
     return rows, base
+
+
+def _fits(m, files):
+    """A mutant that cannot be switched can still go on top of a schemata kernel
+    whose files leave its text exactly as it is (once, untouched)."""
+    return m['file'] not in files or files[m['file']].count(m['old']) == 1
 
 
 def table(rows, mutants):

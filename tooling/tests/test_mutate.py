@@ -158,6 +158,35 @@ class MutationTest(TempDirs, unittest.TestCase):
                           ('killed', 'one-at-a-time on the schemata kernel')])
         self.assertEqual(checksum(self.tree), before)
 
+    def test_a_mutant_that_cannot_be_switched_in_a_schemata_file_goes_on_top_too(self):
+        # Its file holds a switched mutant as well; its own text is still there once.
+        write(self.tree, 'mm/util.c', UTIL_C + 'static int g(int a)\n{\n\tif (a > 1 &&\n'
+                                                '\t    a < 5)\n\t\treturn 1;\n\treturn 0;\n}\n')
+        single = {'id': 's', 'file': 'mm/util.c', 'why': 'w',
+                  'old': 'a > 1 &&\n\t    a < 5)', 'new': 'a > 1)'}
+        calls = []
+
+        def run_suite(switch=None, build=True):
+            text = read(self.tree, 'mm/util.c')
+            calls.append((switch, 'MPK_MUTANT' in text, 'a < 5' in text))
+            return summary(['a', 'b']) if len(calls) == 1 else summary(['a'], ['b'])
+        before = checksum(self.tree)
+        rows = mutate.run_all(self.tree, [MUTANT, single], run_suite, log=lambda m: None,
+                              base=mutate.SCHEMATA_BASE, schemata_mode=True)
+        self.assertEqual(calls, [(0, True, True), (1, True, True), (0, True, False)])
+        self.assertEqual(rows[1]['mode'], 'one-at-a-time on the schemata kernel')
+        self.assertEqual(checksum(self.tree), before)
+
+    def test_a_kill_inside_a_nested_mutation_still_restores_the_pristine_tree(self):
+        write(self.tree, 'fs/x.c', 'int x = 1;\n')
+        before = checksum(self.tree)
+        outer = mutate.Patched(self.tree, {'mm/util.c': 'patched\n'}).__enter__()
+        inner = mutate.Mutation(self.tree, {'id': 'i', 'file': 'fs/x.c', 'old': '1', 'new': '2'})
+        inner.__enter__()                      # then SIGKILL: no __exit__ runs
+        del inner, outer
+        mutate.restore_journal(self.tree, log=lambda m: None)
+        self.assertEqual(checksum(self.tree), before)
+
     def test_schemata_baseline_that_passes_nothing_is_refused(self):
         with self.assertRaises(UserError):
             mutate.run_all(self.tree, [MUTANT], lambda switch=None, build=True: summary(),

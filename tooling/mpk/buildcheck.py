@@ -24,6 +24,7 @@ not ours to fix).
                     objects: a whole random kernel is out of reach on 2 cores)
 """
 import dataclasses
+import fnmatch
 import itertools
 import os
 import random
@@ -475,8 +476,9 @@ def needs(families):
     return sorted(arches), deps
 
 
-def plan(families, count, first_seed):
-    """[(name, callable(checker) -> Row)] of the checks asked for, in order."""
+def plan(families, count, first_seed, only=None):
+    """[(name, callable(checker) -> Row)] of the checks asked for, in order;
+    only: shell patterns of the names to keep (modular-8, 'randconfig-*')."""
     steps = []
     for fam in families:
         if fam == 'warnings':
@@ -493,12 +495,17 @@ def plan(families, count, first_seed):
                       for s in seeds(count, first_seed)]
         else:
             raise UserError(f'unknown check {fam}; known: {", ".join(FAMILIES)}')
+    if only:
+        steps = [s for s in steps if any(fnmatch.fnmatchcase(s[0], p) for p in only)]
+        if not steps:
+            raise UserError(f'--only {",".join(only)} names no configuration of '
+                            f'{",".join(families)}')
     return steps
 
 
-def run(repo, kernel, families, count=20, first_seed=None, log=print):
+def run(repo, kernel, families, count=20, first_seed=None, log=print, only=None):
     """Make the series, run each check; ([Row], the results file)."""
-    steps = plan(families, count, first_seed)
+    steps = plan(families, count, first_seed, only)
     who = series.identity()
     tree, version, root, cache = series.series_tree(kernel, log=log)
     rows, path = [], None

@@ -386,11 +386,13 @@ def cmd_buildcheck(args):
     if args.kernel_src or os.environ.get('KERNEL_SRC'):
         raise UserError('buildcheck builds the series on the pinned kernel; unset KERNEL_SRC')
     families = args.checks.split(',') if args.checks else list(buildcheck.FAMILIES)
-    steps = buildcheck.plan(families, args.seeds, args.seed)    # refuses a bad --checks
+    only = args.only.split(',') if args.only else None
+    steps = buildcheck.plan(families, args.seeds, args.seed, only)   # refuses bad names
     arches, deps = buildcheck.needs(families)
     setup(BUILD_DEPS + SERIES_DEPS + deps + [p for a in arches for p in arch_deps(a)])
     log(f'mpk: buildcheck: {len(steps)} configuration(s)')
-    rows, path = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log)
+    rows, path = buildcheck.run(REPO, args.kernel, families, args.seeds, args.seed, log=log,
+                                only=only)
     failed = sum(not r.ok for r in rows)
     log(f'mpk: buildcheck: {len(rows) - failed} of {len(rows)} configurations clean, '
         f'{sum(r.seconds for r in rows)} s; results in {path}')
@@ -490,6 +492,8 @@ def parser():
                             help='comma-separated (default: all): warnings (gcc W=1, sparse), '
                                  'clang (LLVM=-19, booted), boot (i386, arm), modular (the '
                                  'suite =m), randconfig')
+            sp.add_argument('--only', help="comma-separated names or patterns of "
+                                           "configurations (modular-8,'randconfig-*')")
             sp.add_argument('--seeds', type=int, default=20, help='randconfig seeds')
             sp.add_argument('--seed', type=lambda v: int(v, 0),
                             help='first KCONFIG_SEED (default: random, each printed)')

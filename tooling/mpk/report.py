@@ -65,8 +65,10 @@ def take(repo, paths):
             raise UserError(f'{path}: not a results file ({e})') from e
         if 'kind' not in rec or 'date' not in rec:
             raise UserError(f'{path}: not a results file of this mpk (no kind, no date)')
-        name = '-'.join(str(p) for p in (rec['kind'], rec.get('kernel'), rec.get('arch'))
-                        if p) + '.json'
+        # One file per kind, kernel and architecture; a buildcheck (several
+        # architectures) per set of families it ran.
+        where = rec.get('arch') or '+'.join(rec.get('families', []))
+        name = '-'.join(str(p) for p in (rec['kind'], rec.get('kernel'), where) if p) + '.json'
         with open(os.path.join(repo, 'results', name), 'w', encoding='utf-8') as f:
             json.dump(compact(rec), f, indent=1, sort_keys=True)
             f.write('\n')

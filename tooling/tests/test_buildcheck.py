@@ -125,6 +125,15 @@ class PlanTest(unittest.TestCase):
         with self.assertRaises(UserError):
             buildcheck.plan(['nonsense'], 1, None)
 
+    def test_only_keeps_the_configurations_named(self):
+        names = [n for n, _ in buildcheck.plan(['modular', 'randconfig'], 3, 1,
+                                               ['modular-1?', 'randconfig-*'])]
+        self.assertEqual(names, ['modular-10', 'modular-11', 'modular-12', 'modular-13',
+                                 'randconfig-0x00000001', 'randconfig-0x00000002',
+                                 'randconfig-0x00000003'])
+        with self.assertRaises(UserError):
+            buildcheck.plan(['modular'], 1, None, ['clang-*'])
+
     def test_what_each_family_needs(self):
         self.assertEqual(buildcheck.needs(['modular']), ([], []))
         arches, deps = buildcheck.needs(['boot', 'clang'])

@@ -3,8 +3,8 @@
   mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
               [--profile sanitize]               ... with KASAN, UBSAN, kmemleak, mm debug checks
               [--profile faults]                 ... with the fault-injection sweeps
-  mpk test                                       tooling tests, the suite, W=1 + sparse
-                                                 on its file, the mutant catalogue
+  mpk test                                       the suite and the mutant catalogue on one
+                                                 kernel, tooling tests, W=1 + sparse
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
   mpk apply   [--kernel-src PATH]                install the overlay only
@@ -169,13 +169,11 @@ def tooling_tests():
 
 
 def cmd_test(args):
-    """Tooling tests, then one kernel build: the schemata kernel with every
-    switch off gives the suite's verdict, then one boot per mutant."""
+    """One kernel build: the schemata kernel with every switch off gives the
+    suite's verdict, then one boot per mutant; then the tooling tests (after
+    the build, so that those that need a built kernel run on a fresh machine)."""
     from . import buildcheck, mutate
-    setup(BUILD_DEPS + COVERAGE_DEPS)   # the tooling tests drive gcov and lcov too
-    passed, failed, skipped = tooling_tests()
-    log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
-    setup(BUILD_DEPS + arch_deps(args.arch))
+    setup(BUILD_DEPS + COVERAGE_DEPS + arch_deps(args.arch))   # tooling tests: gcov, lcov
     t = targets.prepare(args, log=log)
     was_cold = cold(t.build_dir)
     try:
@@ -194,6 +192,8 @@ def cmd_test(args):
         s = runner.judge(runner.run(t.tree, t.build_dir, t.cache, arch=t.arch,
                                     extra=args.kunit_args, log=log), t.known_bugs)
     print_run(t, s)
+    passed, failed, skipped = tooling_tests()
+    log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
     passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
     # The cheap part of mpk buildcheck: W=1 and sparse on the suite's file.
     row = buildcheck.suite_warnings(t)

@@ -122,13 +122,14 @@ def report_faults(t, s):
 
 
 def run_suite(args):
-    """prepare, run, judge, print: (target, summary)."""
+    """prepare, run, judge, print: (target, summary, whether the build dir was cold)."""
     setup(BUILD_DEPS + arch_deps(args.arch))
     profile = getattr(args, 'profile', None)   # mpk run only
     extra = [*args.kunit_args, *([f'--junit={os.path.abspath(args.junit)}']
                                  if args.junit else []),
              *runner.profile_args(profile, args.arch)]
     t = targets.prepare(args, build_suffix=f'-{profile}' if profile else '', log=log)
+    was_cold = cold(t.build_dir)
     s = runner.judge(runner.run(t.tree, t.build_dir, t.cache, arch=t.arch, extra=extra,
                                 log=log), t.known_bugs)
     if profile == 'faults':

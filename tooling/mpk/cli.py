@@ -137,7 +137,7 @@ def run_suite(args):
     if args.json:
         shutil.copy(os.path.join(t.build_dir, 'mmap_prepare_kunit.json'), args.json)
     print_run(t, s)
-    return t, s
+    return t, s, was_cold
 
 
 def cold(build_dir):
@@ -152,9 +152,10 @@ def suite_counts(s):
 
 
 def cmd_run(args):
-    t, s = run_suite(args)
+    t, s, was_cold = run_suite(args)
     results.record(t.cache, 'run', t.version, t.arch,
-                   {**suite_counts(s), 'profile': getattr(args, 'profile', None)})
+                   {**suite_counts(s), 'profile': getattr(args, 'profile', None),
+                    'cold': was_cold})
     return s.failed
 
 

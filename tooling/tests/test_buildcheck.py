@@ -112,6 +112,12 @@ class RandconfigTest(unittest.TestCase):
         self.assertEqual(buildcheck.forced_held('CONFIG_KUNIT=y\n'),
                          ['CONFIG_MMAP_PREPARE_KUNIT_TEST=y'])
         self.assertEqual(buildcheck.forced_held('\n'.join(buildcheck.FORCED)), [])
+        # KCONFIG_SEED=0x26ee1702 on 7.3.4: KUNIT_ALL_TESTS=m hides the prompt, suite =m.
+        self.assertEqual(buildcheck.forced_held('CONFIG_KUNIT=y\nCONFIG_KUNIT_ALL_TESTS=m\n'
+                                                'CONFIG_MMAP_PREPARE_KUNIT_TEST=m\n'), [])
+        self.assertEqual(buildcheck.forced_held('CONFIG_KUNIT=y\n'
+                                                '# CONFIG_MMAP_PREPARE_KUNIT_TEST is not set\n'),
+                         ['CONFIG_MMAP_PREPARE_KUNIT_TEST=y'])
 
 
 class PlanTest(unittest.TestCase):

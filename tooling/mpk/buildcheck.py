@@ -215,7 +215,10 @@ ASKED = ('# CONFIG_WERROR is not set',)
 
 
 def seeds(count, first=None):
-    """count KCONFIG_SEED values: from first on, or random (each printed)."""
+    """count KCONFIG_SEED values: from first on, or random (each printed); a
+    list as first gives exactly those (to rerun the seeds a run printed)."""
+    if isinstance(first, list):
+        return first
     if first is not None:
         return [first + i for i in range(count)]
     rng = random.SystemRandom()

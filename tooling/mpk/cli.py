@@ -401,6 +401,12 @@ def cmd_buildcheck(args):
     return failed
 
 
+def seed_list(text):
+    """--seed N: the first of --seeds; --seed N,M,...: exactly those."""
+    values = [int(v, 0) for v in text.split(',')]
+    return values if ',' in text else values[0]
+
+
 def cmd_setup(args):
     setup()
     return 0
@@ -497,8 +503,9 @@ def parser():
             sp.add_argument('--only', help="comma-separated names or patterns of "
                                            "configurations (modular-8,'randconfig-*')")
             sp.add_argument('--seeds', type=int, default=20, help='randconfig seeds')
-            sp.add_argument('--seed', type=lambda v: int(v, 0),
-                            help='first KCONFIG_SEED (default: random, each printed)')
+            sp.add_argument('--seed', type=seed_list,
+                            help='first KCONFIG_SEED, or a comma-separated list of them '
+                                 '(default: random, each printed)')
         if name == 'matrix':
             sp.add_argument('--newest', action='store_true',
                             help='the newest linux-source-X.Y any Debian suite offers, '

@@ -107,6 +107,7 @@ class RandconfigTest(unittest.TestCase):
     def test_seeds(self):
         self.assertEqual(buildcheck.seeds(3, 0x10), [0x10, 0x11, 0x12])
         self.assertEqual(len(set(buildcheck.seeds(20))), 20)
+        self.assertEqual(buildcheck.seeds(20, [0x26ee1702, 7]), [0x26ee1702, 7])
 
     def test_a_lost_forced_option_is_named(self):
         self.assertEqual(buildcheck.forced_held('CONFIG_KUNIT=y\n'),

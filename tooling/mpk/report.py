@@ -235,8 +235,10 @@ def mutation(repo, data):
              catalogue.get(r['id'], {}).get('why', '?'), r['verdict'], r['mode'],
              r['seconds'], r['cases'], (r.get('why') or r['first']).replace('|', '/')]
             for r in rec['rows']]
+    base = (f', of it {minutes(rec["baseline_seconds"])} for the unmutated kernel\'s build '
+            'and boot' if rec.get('baseline_seconds') else '')
     return ('From ' + source(rec) + f': {len(rec["rows"])} mutants in '
-            f'{minutes(rec["seconds"])} ({rec["mode"]}); '
+            f'{minutes(rec["seconds"])} ({rec["mode"]}{base}); '
             + ', '.join(f'{v} {n}' for v, n in sorted(verdicts.items())) + '.\n\n'
             + table(['mutant', 'file', 'what it breaks', 'verdict', 'mode', 's',
                      'cases that caught it', 'first (or why)'], rows))

@@ -216,7 +216,7 @@ def buildcheck(repo, data):
                    f'{sum(r["seconds"] for r in rec["rows"])} s'
                    + (f' (stopped after {len(rec["rows"])} of {planned} planned)'
                       if planned > len(rec['rows']) else ''))
-        out.append('```')
+        out += ['```', '']
     return '\n'.join(out)
 
 

@@ -11,6 +11,8 @@ import os
 import sys
 import time
 
+from . import target as targets
+
 # Set by cli.main(): the whole command's wall time is measured from there.
 STARTED = time.monotonic()
 
@@ -26,10 +28,8 @@ def meta(kind, kernel, arch):
 def record(cache, kind, kernel, arch, data, path=None):
     """Write one results file (arch None: several); its path.  With path,
     rewrite that file (a long command records each step as it ends)."""
-    folder = os.path.join(cache, 'results')
-    os.makedirs(folder, exist_ok=True)
-    name = '-'.join(str(p) for p in (kind, kernel, arch) if p)
-    path = path or os.path.join(folder, f'{name}-{time.strftime("%Y%m%dT%H%M%S")}.json')
+    path = path or targets.results_path(
+        cache, kind, '-'.join(str(p) for p in (kernel, arch) if p), '.json')
     with open(path, 'w', encoding='utf-8') as f:
         json.dump({**meta(kind, kernel, arch), **data}, f, indent=1)
     return path

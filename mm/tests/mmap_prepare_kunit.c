@@ -106,10 +106,11 @@ enum mp_change {
 #include "mmap_prepare_kunit_api.h"
 /* overlay-only: begin */
 
-#define MP_NO_ACTIONS		"mmap actions and vm_ops->mapped() arrived in 7.1"
+#define MP_NO_ACTIONS		"7.1's mmap action API (mmap_action_*(), vm_ops->mapped()) is not here"
 #define MP_NO_ANON_HOOK		"a hook can make a VMA anonymous since 7.2"
 #define MP_NO_OVERRIDE_CHECK	"error_override, checked by the kernel, arrived in 7.2"
 #define MP_NO_SUPPRESS		"kunit_warning_suppress(), to keep the WARN out of the log, is 7.2+"
+#define MP_NO_SPLIT_ROUTE	"a hook of the caller's choice (uio/hv's route) arrived in 6.18"
 #define MP_NEEDS_ACTIONS	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS | \
 				 MP_MAPS_KERNEL_PAGES | MP_INSTALLS_MAPPED)
 /* overlay-only: end */
@@ -417,7 +418,7 @@ static int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_CHANGES_PGOFF)
 		desc->pgoff += MP_PGOFF_SHIFT;
 	if (changes & MP_REPLACES_VM_FILE)
-		desc->vm_file = mp_new_vm_file(ctx->replacement);
+		mp_desc_set_vm_file(desc, mp_new_vm_file(ctx->replacement));
 	if (changes & MP_INSTALLS_VM_OPS)
 		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_fault_close_vm_ops :
 							       &mp_fault_vm_ops;
@@ -822,17 +823,22 @@ static void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
 	vm_flags_t never = VM_WRITE | VM_EXEC;
 	vm_flags_t flags = mp_desc_flags(d);
+	struct file *vm_file = mp_outer_stays_vm_file(map->route) ? map->file : map->inner;
+	struct file *file = mp_outer_is_desc_file(map->route) ? map->file : map->inner;
 
+	/* overlay-only: begin */
+	/* Before 6.18 the descriptor has one file, the one the VMA will map. */
+	if (!MP_DESC_HAS_FILE)
+		file = vm_file;
+	/* overlay-only: end */
 	if (map->behaviour->map_private)
 		never |= VM_SHARED | VM_MAYSHARE;
 	else
 		must |= VM_SHARED | VM_MAYSHARE;
 
 	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
-	KUNIT_EXPECT_PTR_EQ(test, d->file,
-			    mp_outer_is_desc_file(map->route) ? map->file : map->inner);
-	KUNIT_EXPECT_PTR_EQ(test, d->vm_file,
-			    mp_outer_stays_vm_file(map->route) ? map->file : map->inner);
+	KUNIT_EXPECT_PTR_EQ(test, mp_desc_file(d), file);
+	KUNIT_EXPECT_PTR_EQ(test, mp_desc_vm_file(d), vm_file);
 	KUNIT_EXPECT_EQ(test, d->end - d->start, MP_LEN);
 	KUNIT_EXPECT_EQ(test, d->start & ~PAGE_MASK, 0);
 	if (!IS_ERR_VALUE(map->addr))
@@ -869,7 +875,7 @@ static void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 
 	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, left->vm_file, "%s: vm_file", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, mp_desc_vm_file(left), "%s: vm_file", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, private_data,
 				"%s: private_data", which);
 	/* overlay-only: begin */
@@ -926,7 +932,7 @@ static void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsig
 	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
 	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
 	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, map->left.pgoff);
-	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, map->left.vm_file);
+	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, mp_desc_vm_file(&map->left));
 }
 
 /* Files whose reference counts a mapping must leave balanced. */
@@ -1047,10 +1053,12 @@ static void mp_map_and_check(struct kunit *test, struct mp_map *map)
 						 vm_get_page_prot(map->final.flags))));
 	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
 	mp_expect_mapped(test, map, map->addr);
-	if (map->behaviour->changes & MP_HIDES_FROM_RMAP)
-		KUNIT_EXPECT_FALSE_MSG(test,
-				       rwsem_is_locked(&map->left.vm_file->f_mapping->i_mmap_rwsem),
+	if (map->behaviour->changes & MP_HIDES_FROM_RMAP) {
+		struct address_space *mapping = mp_desc_vm_file(&map->left)->f_mapping;
+
+		KUNIT_EXPECT_FALSE_MSG(test, rwsem_is_locked(&mapping->i_mmap_rwsem),
 				       "rmap lock still held after mmap()");
+	}
 	if (map->behaviour->readable)
 		mp_expect_data(test, map);
 
@@ -1096,9 +1104,12 @@ static struct mp_map *mp_new_map(struct kunit *test, enum mp_route route,
 }
 
 /* overlay-only: begin */
-/* Skip a row whose hook needs what this kernel lacks. */
-static void mp_skip_missing_features(struct kunit *test, const struct mp_behaviour *b)
+/* Skip a case whose route or hook needs what this kernel lacks. */
+static void mp_skip_missing_features(struct kunit *test, enum mp_route route,
+				     const struct mp_behaviour *b)
 {
+	if (!MP_HAVE_SPLIT_ROUTE && route == MP_COMPAT_SPLIT)
+		kunit_skip(test, MP_NO_SPLIT_ROUTE);
 	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
 		kunit_skip(test, MP_NO_ACTIONS);
 	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
@@ -1117,7 +1128,7 @@ static void mp_route_case(struct kunit *test, enum mp_route route)
 	struct mp_map *native, *via;
 
 	/* overlay-only: begin */
-	mp_skip_missing_features(test, b);
+	mp_skip_missing_features(test, route, b);
 	/* overlay-only: end */
 	/* backing_file_open() opens the inner file's path, so it needs an inode of its own. */
 	if (route == MP_BACKING)
@@ -1505,7 +1516,7 @@ static struct file *mp_open_memfd(struct kunit *test)
 		kunit_skip(test, "needs CONFIG_MEMFD_CREATE and the suite built in (=y)");
 	/* overlay-only: begin */
 	if (!MP_HAVE_MEMFD_ALLOC)
-		kunit_skip(test, "memfd_alloc_file() is not in 6.18");
+		kunit_skip(test, "memfd_alloc_file() arrived in 6.19");
 	/* overlay-only: end */
 	file = mp_memfd_file("mmap_prepare_kunit");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
@@ -1842,7 +1853,7 @@ static void mp_sweep_case(struct kunit *test, enum mp_route route)
 	if (row->action && (route == MP_COMPAT_SPLIT || route == MP_UIO))
 		kunit_skip(test, "no action rows on the uio/hv routes, as in the route cases");
 	/* overlay-only: begin */
-	mp_skip_missing_features(test, b);
+	mp_skip_missing_features(test, route, b);
 	/* overlay-only: end */
 	snprintf(sweep, sizeof(sweep), "%s-%s", mp_route_names[route], row->name);
 	if (route == MP_BACKING)

@@ -10,7 +10,7 @@
   mpk apply   [--kernel-src PATH]                install the overlay only
   mpk mutate  [--quick] [--skip-slow] [--only ID,...] [--one-at-a-time]
                                                  mutation testing (mutant schemata)
-  mpk matrix  [--kernels 6.18,7.1,7.2,7.3]       every pinned kernel, one table
+  mpk matrix  [--kernels 6.17,6.19,7.3]          every pinned kernel, one table
   mpk matrix  --newest                           the newest linux-source any Debian suite offers
   mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
   mpk series  [--out DIR] [--check]              upstream patch series (fixes + suite)

@@ -108,7 +108,7 @@ def _major_minor(version):
 def source(repo, rel, version):
     """The overlay file for rel on this kernel: its backport, or our own.
 
-    A kernel older than OWN_API_SINCE with no backport of its own (6.19, 7.0)
+    A kernel older than OWN_API_SINCE with no backport of its own (7.0, 6.16)
     is refused: our header would not compile there, and guessing is worse.
     """
     major_minor = '.'.join(version.split('.')[:2])

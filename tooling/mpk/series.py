@@ -36,7 +36,7 @@ API_INCLUDE = '#include "mmap_prepare_kunit_api.h"'
 HEADER_GUARD = '#define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H'
 BEGIN, END = '/* overlay-only: begin */', '/* overlay-only: end */'
 # What must not reach upstream: the feature switches of the backports.
-OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_VM_OPS\b|\bMP_NO_\w+|overlay-only')
+OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|\bMP_NO_\w+|overlay-only')
 MAINTAINERS_SECTION = 'MEMORY MAPPING'
 
 

@@ -1,5 +1,7 @@
 """mpk apply: installs, is idempotent, and refuses bad trees untouched."""
+import glob
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -70,12 +72,31 @@ class ApplyTest(TempDirs, unittest.TestCase):
         self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None).written, [])
 
     def test_backport_header_replaces_the_api_header_on_older_kernels(self):
-        for version, expect in (((6, 18, 15), 'backports/6.18/'), ((7, 1, 13), 'backports/7.1/'),
+        for version, expect in (((6, 17, 8), 'backports/6.17/'), ((6, 18, 15), 'backports/6.18/'),
+                                ((6, 19, 11), 'backports/6.19/'), ((7, 1, 13), 'backports/7.1/'),
                                 ((7, 2, 13), ''), ((7, 3, 4), '')):
             tree = make_tree(self.tmp(), version=version)
             overlay.apply(REPO, tree, log=lambda m: None)
             rel = 'mm/tests/mmap_prepare_kunit_api.h'
             self.assertEqual(read(tree, rel), read(REPO, expect + rel), version)
+
+    def test_every_api_header_defines_what_the_suite_uses(self):
+        # The suite's mp_*() calls and MP_* switches that no header of its own
+        # defines must come from each API header: a backport that lacks one
+        # would fail to build only on its own kernel.
+        suite = read(REPO, 'mm/tests/mmap_prepare_kunit.c')
+        own = set(re.findall(r'^static\b[^;=(]*?\b(mp_\w+)\(', suite, re.M) +
+                  re.findall(r'^#define\s+(\w+)', suite, re.M))
+        used = set(re.findall(r'\b(mp_\w+)\(|\b(MP_(?:HAVE|DESC_HAS)_\w+)', suite))
+        used = {a or b for a, b in used} - own
+        self.assertIn('mp_desc_vm_file', used)
+        headers = ['mm/tests/mmap_prepare_kunit_api.h'] + sorted(
+            glob.glob('backports/*/mm/tests/mmap_prepare_kunit_api.h', root_dir=REPO))
+        for rel in headers:
+            text = read(REPO, rel)
+            missing = sorted(n for n in used if not re.search(
+                rf'(?:#define\s+{n}\b|\b{n}\()', text))
+            self.assertEqual(missing, [], rel)
 
     def test_kunitconfigs_agree(self):
         self.assertEqual(read(REPO, '.kunitconfig'), read(REPO, 'mm/tests/.kunitconfig'))
@@ -109,10 +130,10 @@ class RefusalTest(TempDirs, unittest.TestCase):
         self.assertIn('6.15.0', msg)
 
     def test_kernel_between_backports_is_refused(self):
-        for version in ((6, 19, 3), (7, 0, 1)):
+        for version in ((6, 16, 3), (7, 0, 1)):
             tree = make_tree(self.tmp(), version=version)
             msg = self.assertRefused(tree, 'no backport of the suite for Linux')
-            self.assertIn('6.18, 7.1 and 7.2+', msg)
+            self.assertIn('6.17, 6.18, 6.19, 7.1 and 7.2+', msg)
 
     def test_foreign_test_file(self):
         tree = make_tree(self.tmp())

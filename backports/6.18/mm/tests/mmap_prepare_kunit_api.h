@@ -17,6 +17,8 @@
 #define MP_HAVE_WARN_SUPPRESS	false	/* kunit_warning_suppress() */
 #define MP_HAVE_UIO_HOOK	false	/* uio_info->mmap_prepare() */
 #define MP_HAVE_MEMFD_ALLOC	false	/* memfd_alloc_file() */
+#define MP_DESC_HAS_FILE	true	/* desc->file apart from desc->vm_file */
+#define MP_HAVE_SPLIT_ROUTE	true	/* a hook of the caller's choice (uio/hv) */
 
 /* Never entered: the cases that would need it are skipped first. */
 #ifndef kunit_warning_suppress	/* never shadow KUnit's own */
@@ -32,6 +34,21 @@ static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
 {
 	desc->vm_flags = flags;
+}
+
+static struct file *mp_desc_file(const struct vm_area_desc *desc)
+{
+	return desc->file;
+}
+
+static struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
+{
+	return desc->vm_file;
+}
+
+static void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
+{
+	desc->vm_file = file;
 }
 
 /* The mapping takes its own reference on a hook's new vm_file. */

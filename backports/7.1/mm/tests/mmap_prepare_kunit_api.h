@@ -16,6 +16,8 @@
 #define MP_HAVE_WARN_SUPPRESS	false	/* kunit_warning_suppress() */
 #define MP_HAVE_UIO_HOOK	true	/* uio_info->mmap_prepare() */
 #define MP_HAVE_MEMFD_ALLOC	true	/* memfd_alloc_file() */
+#define MP_DESC_HAS_FILE	true	/* desc->file apart from desc->vm_file */
+#define MP_HAVE_SPLIT_ROUTE	true	/* a hook of the caller's choice (uio/hv) */
 
 /* Never entered: the cases that would need it are skipped first. */
 #ifndef kunit_warning_suppress	/* never shadow KUnit's own */
@@ -31,6 +33,21 @@ static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
 {
 	desc->vma_flags = legacy_to_vma_flags(flags);
+}
+
+static struct file *mp_desc_file(const struct vm_area_desc *desc)
+{
+	return desc->file;
+}
+
+static struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
+{
+	return desc->vm_file;
+}
+
+static void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
+{
+	desc->vm_file = file;
 }
 
 /* A hook's new vm_file comes with a reference the mapping takes over. */

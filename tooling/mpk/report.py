@@ -136,10 +136,11 @@ def findings(repo, data):
             correct = next(('.'.join(map(str, v)) for v in pinned if v > newest), 'none')
         rows.append([f'[{fid}](docs/findings/{os.path.basename(page)})', title,
                      ', '.join(bug['kernels']) if bug else 'no case red',
-                     correct if bug else '-', red.get(fid, 0) if run and bug else '-', fix])
+                     correct if bug else '-', red.get(fid, 0) if run and bug else '-',
+                     bug.get('upstream', '-') if bug else '-', fix])
     head = ['id', 'finding', 'kernels with red cases', 'first correct pinned kernel',
             f'red in the last run ({run["kernel"]}, um)' if run else 'red in the last run',
-            'fix']
+            '[newest upstream text](upstream/newest.md)', 'fix']
     return table(head, rows) + ('\n\nRed counts from ' + source(run) + '.' if run else '')
 
 

@@ -1488,7 +1488,7 @@ struct mp_real_file {
 	bool map_private;
 	bool zero_filled;	/* reads as zeros; written data is not the file's */
 	bool own_vm_file;	/* the hook installs a file of its own (/dev/zero) */
-	bool anonymous;		/* the hook makes the VMA anonymous */
+	bool anonymous;		/* the VMA is anonymous (private /dev/zero) */
 };
 
 static struct file *mp_open_fs_file(struct kunit *test, const char *fs_name)
@@ -1574,9 +1574,37 @@ struct mp_real_map {
 	struct file *own;	/* the file the hook installed, referenced */
 };
 
-/* Map @m's file through its route and check the VMA the real hook left. */
+static const struct vm_operations_struct mp_probe_vm_ops = {};
+
+/*
+ * Who makes a MAP_PRIVATE mapping of /dev/zero anonymous decides what its VMA
+ * maps. Up to 7.3 the hook does (vma_desc_set_anonymous(), on 6.19 a success
+ * hook), and the anonymous VMA keeps /dev/zero as its file, for /proc/PID/maps.
+ * Since "mm/vma: make MAP_PRIVATE-mapped /dev/zero mappings truly anonymous"
+ * (the mm tree, October 2026) the hook leaves MAP_PRIVATE to core mm, and the
+ * VMA maps no file at all. The kernel's rule is the hook's: does it touch a
+ * private descriptor?
+ */
+static bool mp_hook_leaves_private_to_core(struct kunit *test, struct file *file)
+{
+	struct vm_area_desc desc = {
+		.mm = current->mm, .end = MP_LEN, .vm_ops = &mp_probe_vm_ops,
+	};
+	u8 before[sizeof(desc)];
+
+	mp_desc_set_flags(&desc, VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE);
+	mp_desc_set_vm_file(&desc, file);
+	memcpy(before, &desc, sizeof(desc));
+	KUNIT_ASSERT_EQ(test, file->f_op->mmap_prepare(&desc), 0);
+	return !memcmp(&desc, before, sizeof(desc));
+}
+
+/*
+ * Map @m's file through its route and check the VMA the real hook left;
+ * @keeps_file: an anonymous VMA keeps the file it was mapped from.
+ */
 static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
-			struct mp_real_map *m)
+			struct mp_real_map *m, bool keeps_file)
 {
 	struct mp_map *map = m->map;
 	struct file *files[MP_NR_FILES];
@@ -1607,9 +1635,12 @@ static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
 		KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 2,
 				    "while mapped, %s route: references to the hook's file",
 				    mp_route_names[map->route]);
-	} else {
-		/* An anonymous VMA keeps its file, for /proc/PID/maps. */
+	} else if (keeps_file) {
 		KUNIT_EXPECT_PTR_EQ(test, vm_file, map->inner);
+	} else {
+		KUNIT_EXPECT_PTR_EQ_MSG(test, vm_file, NULL,
+					"%s route: a truly anonymous mapping has no file",
+					mp_route_names[map->route]);
 	}
 	mp_expect_counts(test, map, "while mapped", m->before, vm_file);
 	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr),
@@ -1634,6 +1665,7 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 	const struct mp_behaviour *b = r->map_private ? &mp_real_private : &mp_real_shared;
 	struct mp_real_map native = {}, via = {};
 	struct mp_ctx *ctx = test->priv;
+	bool keeps_file = true;
 	int map_count = current->mm->map_count;
 	u8 byte = MP_PATTERN + MP_FAULT_PAGE;
 	loff_t pos = (MP_PGOFF + MP_FAULT_PAGE) * PAGE_SIZE;
@@ -1645,12 +1677,14 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 		kunit_skip(test, "%s has .mmap(), not .mmap_prepare(), on this kernel", r->name);
 	if (!r->zero_filled)
 		KUNIT_ASSERT_EQ(test, kernel_write(ctx->inner, &byte, 1, &pos), 1);
+	if (r->anonymous)
+		keeps_file = !mp_hook_leaves_private_to_core(test, ctx->inner);
 
 	native.map = mp_new_map(test, MP_NATIVE, b, ctx->inner);
-	mp_real_map(test, r, &native);
+	mp_real_map(test, r, &native, keeps_file);
 	if (route != MP_NATIVE) {
 		via.map = mp_new_map(test, route, b, mp_route_file(test, route));
-		mp_real_map(test, r, &via);
+		mp_real_map(test, r, &via, keeps_file);
 		mp_expect_same_vma(test, &via.map->final, &native.map->final, VM_MAYEXEC);
 		/* A write through one mapping shows in the other if both map the file. */
 		shares = !r->map_private && !r->own_vm_file;

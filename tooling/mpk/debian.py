@@ -6,6 +6,7 @@ and apt is only asked to *download*.  The mirror URI is read from the
 system's own apt configuration, so no registry host name is written down
 anywhere in this project.
 """
+import functools
 import json
 import os
 import re
@@ -179,14 +180,47 @@ def deb_name(package, version):
 
 
 def series_of(version):
-    """'7.3.4-1~bpo13+1' or '7.3.4' -> '7.3'."""
-    return '.'.join(upstream_version(version).split('.')[:2])
+    """'7.3.4-1~bpo13+1', '7.3.4' or '7.3~rc7-1~exp1' -> '7.3'."""
+    m = re.match(r'\d+\.\d+', upstream_version(version))
+    return m.group(0) if m else upstream_version(version)
 
 
-def version_key(version):
-    """Sort key: upstream numbers first, then the Debian revision's numbers."""
-    up, _, rev = version.partition('-')
-    return ([int(x) for x in re.findall(r'\d+', up)], [int(x) for x in re.findall(r'\d+', rev)])
+def _order(c):
+    """dpkg's weight of one character of a non-digit run: '~' before the end of the
+    run, the end before letters, letters before everything else."""
+    return -1 if c == '~' else 0 if not c else ord(c) if c.isalpha() else ord(c) + 256
+
+
+def _compare_part(a, b):
+    """dpkg's comparison of two upstream versions or two revisions: -1, 0 or 1."""
+    while a or b:
+        da, db = re.match(r'\D*', a).group(0), re.match(r'\D*', b).group(0)
+        for i in range(max(len(da), len(db))):
+            x, y = _order(da[i:i + 1]), _order(db[i:i + 1])
+            if x != y:
+                return -1 if x < y else 1
+        a, b = a[len(da):], b[len(db):]
+        na, nb = re.match(r'\d*', a).group(0), re.match(r'\d*', b).group(0)
+        if int(na or 0) != int(nb or 0):
+            return -1 if int(na or 0) < int(nb or 0) else 1
+        a, b = a[len(na):], b[len(nb):]
+    return 0
+
+
+def _compare(a, b):
+    """Debian versions compared as dpkg does: epoch, upstream version, revision."""
+    def split(v):
+        epoch, _, rest = v.rpartition(':') if ':' in v else ('0', '', v)
+        up, _, rev = rest.rpartition('-') if '-' in rest else (rest, '', '')
+        return int(epoch or 0), up, rev
+    (ea, ua, ra), (eb, ub, rb) = split(a), split(b)
+    if ea != eb:
+        return -1 if ea < eb else 1
+    return _compare_part(ua, ub) or _compare_part(ra, rb)
+
+
+# Sort key with dpkg's order: 7.3~rc7-1~exp1 < 7.3.4-1~bpo13+1 < 7.3.4-1 < 7.10.1-1.
+version_key = functools.cmp_to_key(_compare)
 
 
 def _tree(cache, version):
@@ -290,7 +324,7 @@ def download(key, kernels, cache, log=print, apt=None):
         return got, k['version']
     series = series_of(k['version'])
     same = [v for v in apt.versions(k['package'], source=k['kind'] == 'orig')
-            if series_of(v) == series and v != k['version']]
+            if series_of(v) == series and version_key(v) > version_key(k['version'])]
     if same:
         newest = max(same, key=version_key)
         log(f'mpk: {k["package"]}={k["version"]} is no longer offered; taking the newest '

@@ -191,15 +191,23 @@ class SurvivesUpdatesTest(TempDirs, unittest.TestCase):
         tree = self.fetch(cache, apt)
         self.assertEqual(tree, os.path.join(cache, 'src', 'linux-7.3.5'))
         self.assertIn('SUBLEVEL = 5', read(tree, 'Makefile'))
-        self.assertIn('download linux-source-7.3=7.3.5-1~bpo13+1', apt.calls)
+        # dpkg's order: the backport (~bpo) sorts before the upload it was made from.
+        self.assertIn('download linux-source-7.3=7.3.5-1', apt.calls)
         self.assertTrue(any('linux-source-7.3=7.3.4-1~bpo13+1 is no longer offered; taking '
-                            'the newest 7.3.x offered, 7.3.5-1~bpo13+1' in m for m in self.said),
+                            'the newest 7.3.x offered, 7.3.5-1' in m for m in self.said),
                         self.said)
         # Later, offline: the tree it took serves, and mpk says which it is.
         offline = FakeApt(offer=[])
         offline.update = lambda: self.fail('no network wanted')
         self.assertEqual(self.fetch(cache, offline), tree)
         self.assertIn('using the cached Linux 7.3.5', self.said[-1])
+
+    def test_pinned_patch_release_gone_never_takes_an_older_release_candidate(self):
+        apt = FakeApt(provide=source_deb, offer=['7.3~rc7-1~exp1'], others=[])
+        with self.assertRaises(UserError) as cm:
+            self.fetch(self.tmp(), apt)
+        self.assertIn('nor any other 7.3.x', str(cm.exception))
+        self.assertNotIn('download linux-source-7.3=7.3~rc7-1~exp1', apt.calls)
 
     def test_whole_series_gone_is_one_line_naming_what_is_offered_and_the_pin(self):
         cache = self.tmp()
@@ -261,6 +269,22 @@ class NewestTest(TempDirs, unittest.TestCase):
 
     OFFERED = ['linux-source-7.3=7.3.4-1~bpo13+1', 'linux-source-7.4=7.4.1-1~exp1',
                'linux-source-7.2=7.2.13-1']
+
+    def test_versions_are_ordered_as_dpkg_orders_them(self):
+        order = ['7.3~rc7-1~exp1', '7.3-1', '7.3.4-1~bpo13+1', '7.3.4-1', '7.3.4-1+b1',
+                 '7.3.4-2', '7.3.5-1~bpo13+1', '7.10.1-1', '1:6.0-1']
+        self.assertEqual(sorted(reversed(order), key=debian.version_key), order)
+        self.assertEqual(debian.version_key('7.3.4-1'), debian.version_key('7.3.4-01'))
+        self.assertEqual(debian.series_of('7.3~rc7-1~exp1'), '7.3')
+        self.assertEqual(debian.series_of('6.19.11-1~bpo13+1'), '6.19')
+
+    def test_a_release_candidate_in_experimental_is_not_newer_than_its_release(self):
+        apt = FakeApt(others=['linux-source-7.3=7.3~rc7-1~exp1',
+                              'linux-source-7.3=7.3.4-1~bpo13+1'])
+        self.assertEqual(debian.newest_offered(apt), ('linux-source-7.3', '7.3.4-1~bpo13+1'))
+        apt = FakeApt(others=['linux-source-7.4=7.4~rc3-1~exp1',
+                              'linux-source-7.3=7.3.4-1~bpo13+1'])
+        self.assertEqual(debian.newest_offered(apt), ('linux-source-7.4', '7.4~rc3-1~exp1'))
 
     def test_the_newest_offered_is_compared_by_version_not_by_text(self):
         apt = FakeApt(others=['linux-source-7.9=7.9.2-1', 'linux-source-7.10=7.10.1-1'])

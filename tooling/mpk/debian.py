@@ -210,7 +210,7 @@ def _compare_part(a, b):
 def _compare(a, b):
     """Debian versions compared as dpkg does: epoch, upstream version, revision."""
     def split(v):
-        epoch, _, rest = v.rpartition(':') if ':' in v else ('0', '', v)
+        epoch, _, rest = v.partition(':') if ':' in v else ('0', '', v)
         up, _, rev = rest.rpartition('-') if '-' in rest else (rest, '', '')
         return int(epoch or 0), up, rev
     (ea, ua, ra), (eb, ub, rb) = split(a), split(b)

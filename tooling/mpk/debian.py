@@ -191,18 +191,21 @@ def _order(c):
     return -1 if c == '~' else 0 if not c else ord(c) if c.isalpha() else ord(c) + 256
 
 
+def _sign(x, y):
+    return (x > y) - (x < y)
+
+
 def _compare_part(a, b):
     """dpkg's comparison of two upstream versions or two revisions: -1, 0 or 1."""
     while a or b:
         da, db = re.match(r'\D*', a).group(0), re.match(r'\D*', b).group(0)
         for i in range(max(len(da), len(db))):
-            x, y = _order(da[i:i + 1]), _order(db[i:i + 1])
-            if x != y:
-                return -1 if x < y else 1
+            if c := _sign(_order(da[i:i + 1]), _order(db[i:i + 1])):
+                return c
         a, b = a[len(da):], b[len(db):]
         na, nb = re.match(r'\d*', a).group(0), re.match(r'\d*', b).group(0)
-        if int(na or 0) != int(nb or 0):
-            return -1 if int(na or 0) < int(nb or 0) else 1
+        if c := _sign(int(na or 0), int(nb or 0)):
+            return c
         a, b = a[len(na):], b[len(nb):]
     return 0
 
@@ -214,9 +217,7 @@ def _compare(a, b):
         up, _, rev = rest.rpartition('-') if '-' in rest else (rest, '', '')
         return int(epoch or 0), up, rev
     (ea, ua, ra), (eb, ub, rb) = split(a), split(b)
-    if ea != eb:
-        return -1 if ea < eb else 1
-    return _compare_part(ua, ub) or _compare_part(ra, rb)
+    return _sign(ea, eb) or _compare_part(ua, ub) or _compare_part(ra, rb)
 
 
 # Sort key with dpkg's order: 7.3~rc7-1~exp1 < 7.3.4-1~bpo13+1 < 7.3.4-1 < 7.10.1-1.

@@ -23,7 +23,12 @@ from .errors import UserError
 # Overlay file -> tree path.  The top-level .kunitconfig also seeds the
 # default build directory's .kunitconfig, which a bare `kunit.py run` reads.
 NEW_FILES = {
+    'mm/tests/mmap_prepare_kunit.h': 'mm/tests/mmap_prepare_kunit.h',
     'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
+    'mm/tests/mmap_prepare_compat_kunit.c': 'mm/tests/mmap_prepare_compat_kunit.c',
+    'mm/tests/mmap_prepare_integration_kunit.c': 'mm/tests/mmap_prepare_integration_kunit.c',
+    'mm/tests/mmap_prepare_fault_injection_kunit.c':
+        'mm/tests/mmap_prepare_fault_injection_kunit.c',
     'mm/tests/mmap_prepare_kunit_api.h': 'mm/tests/mmap_prepare_kunit_api.h',
     'mm/tests/.kunitconfig': 'mm/tests/.kunitconfig',
     'mm/tests/fault_injection.kunitconfig': 'mm/tests/fault_injection.kunitconfig',
@@ -39,7 +44,7 @@ ADDITIONS = {
     'additions/' + ALL_TESTS_CONFIG: ALL_TESTS_CONFIG,
 }
 # Words that only our additions put into those files.
-OUR_WORDS = re.compile(r'MMAP_PREPARE_KUNIT_TEST|mmap_prepare_kunit')
+OUR_WORDS = re.compile(r'MMAP_PREPARE_\w*KUNIT_TEST|mmap_prepare\w*_kunit')
 KUNIT_DEFAULT_CONFIG = 'tools/testing/kunit/configs/default.config'
 STAMP = '.mmap_prepare_kunit.stamp'
 # backports/<major.minor>/<path> replaces <path> on that kernel.

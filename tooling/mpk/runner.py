@@ -10,7 +10,13 @@ import time
 
 from . import kbuild
 
-SUITE = 'mmap_prepare_compat'
+# The suites: mmap_prepare (the native specification), then the compat layer's
+# and the integration suite, which the default kunitconfig builds; the
+# fault-injection suite only with its own (mpk run --profile=faults).  Case
+# names are '<suite>.<case>.<param>'.
+SUITE = 'mmap_prepare'
+SUITES = ('mmap_prepare', 'mmap_prepare_compat', 'mmap_prepare_integration')
+PROFILE_SUITES = ('mmap_prepare_fault_injection',)
 CCACHE_WRAPPERS = '/usr/lib/ccache'
 QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              'qemu-tcg')
@@ -49,9 +55,7 @@ def kunitconfig_entries(path):
 
 # mpk run --profile=NAME: kunit.py --kconfig_add entries on top of the suite's
 # kunitconfig, for every architecture ('*') and per architecture; the build gets
-# a directory of its own.  With kmemleak, the suite's last case
-# (kmemleak_finds_no_leak_of_the_suite) waits out kmemleak's minimum age and
-# has it scan: its timer would scan long after a KUnit boot ends.
+# a directory of its own.
 PROFILES = {
     # The fault-injection sweep: the suite's own second kunitconfig.
     'faults': {'*': kunitconfig_entries('mm/tests/fault_injection.kunitconfig')},
@@ -146,30 +150,44 @@ class Summary:
         return [c for c in self.failing if c.startswith(KERNEL_LOG)]
 
 
-def summarise(result, suite=SUITE):
-    """Counts and failing case names of suite in a kunit.py --json result.
+def our_leaves(result):
+    """(name, status) of every case of every suite of ours in a kunit.py --json
+    result, named '<suite>.<case>.<param>'."""
+    for suite in (*SUITES, *PROFILE_SUITES):
+        group = find_group(result, suite) if result else None
+        if group:
+            yield from leaves(group, suite + '.')
+
+
+def summarise(result, suites=SUITES):
+    """Counts and failing case names of our suites in a kunit.py --json result:
+    suites, which must be there, and a profile's suite where it ran.
 
     A suite that is absent or ran no case is itself a failure: a test that
     silently did not run must never read as green.
     """
-    group = find_group(result, suite) if result else None
-    s = Summary(found=bool(group))
-    if not group:
-        s.fail(f'{suite} (suite missing from the results)')
-        return s
-    for name, status in leaves(group):
-        if status == 'PASS':
-            s.passed += 1
-            s.passing.append(name)
-        elif status == 'SKIP':
-            s.skipped += 1
-        else:
-            s.fail(name)
-    errors = group.get('misc', {}).get('errors', 0)
-    if errors:
-        s.fail(f'{suite} ({errors} missing or unparsed case(s))', errors)
-    if not s.passed + s.failed + s.skipped:
-        s.fail(f'{suite} (no case ran)')
+    s = Summary(found=True)
+    for suite in (*suites, *PROFILE_SUITES):
+        group = find_group(result, suite) if result else None
+        if not group:
+            if suite in suites:
+                s.found = False
+                s.fail(f'{suite} (suite missing from the results)')
+            continue
+        ran = s.passed + s.failed + s.skipped
+        for name, status in leaves(group, suite + '.'):
+            if status == 'PASS':
+                s.passed += 1
+                s.passing.append(name)
+            elif status == 'SKIP':
+                s.skipped += 1
+            else:
+                s.fail(name)
+        errors = group.get('misc', {}).get('errors', 0)
+        if errors:
+            s.fail(f'{suite} ({errors} missing or unparsed case(s))', errors)
+        if s.passed + s.failed + s.skipped == ran:
+            s.fail(f'{suite} (no case ran)')
     return s
 
 
@@ -226,9 +244,9 @@ def covers(listed, version):
         return listed == version
 
 
-# Cases that only a profile's configuration builds (mm/tests/fault_injection.kunitconfig,
-# CONFIG_DEBUG_KMEMLEAK): the default kunitconfig has none of them.
-PROFILE_ONLY = ('fault_injection_sweep_', 'kmemleak_')
+# Cases that only a profile's configuration builds (mm/tests/fault_injection.kunitconfig):
+# the default kunitconfig has none of them.
+PROFILE_ONLY = tuple(suite + '.' for suite in PROFILE_SUITES)
 
 
 def in_default_config(case):

@@ -26,63 +26,64 @@
 #ifndef kunit_warning_suppress	/* never shadow KUnit's own */
 #define kunit_warning_suppress(test)		for ((void)(test); false; )
 #define KUNIT_SUPPRESSED_WARNING_COUNT()	0
+#define KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, n)	do { } while (0)
 #endif
 
-static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
+static inline vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 {
 	return desc->vm_flags;
 }
 
-static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
+static inline void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
 {
 	desc->vm_flags = flags;
 }
 
-static struct file *mp_desc_file(const struct vm_area_desc *desc)
+static inline struct file *mp_desc_file(const struct vm_area_desc *desc)
 {
 	return desc->file;
 }
 
-static struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
+static inline struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
 {
 	return desc->file;
 }
 
-static void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
+static inline void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
 {
 	desc->file = file;
 }
 
 /* The mapping takes its own reference on a hook's new vm_file. */
-static struct file *mp_new_vm_file(struct file *file)
+static inline struct file *mp_new_vm_file(struct file *file)
 {
 	return file;
 }
 
-static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
+static inline int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return compat_vma_mmap_prepare(file, vma);
 }
 
 /* No such route before 6.18: the cases that would take it skip first. */
-static int mp_compat_split(const struct file_operations *f_op, struct file *file,
+static inline int mp_compat_split(const struct file_operations *f_op, struct file *file,
 			   struct vm_area_struct *vma)
 {
 	return -EOPNOTSUPP;
 }
 
-static bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
+static inline bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
 {
 	return true;
 }
 
-static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
+static inline void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 			      struct page **pages, struct page **slab_pages)
 {
 }
 
 /* No mmap actions: the case that would call it is skipped first. */
-static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
+static inline int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 {
 	return -EOPNOTSUPP;
 }
@@ -91,19 +92,19 @@ static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 #define MP_MAPPED_HOOK(fn)
 
 /* backing_file_open() takes the user file's path in 6.17. */
-static struct file *mp_backing_file_open(struct file *user_file, int flags,
+static inline struct file *mp_backing_file_open(struct file *user_file, int flags,
 					 const struct path *real_path)
 {
 	return backing_file_open(&user_file->f_path, flags, real_path, current_cred());
 }
 
 /* uio's mmap_prepare() arrived in 7.1: never called, the cases skip first. */
-static void mp_uio_set_mmap_prepare(struct uio_info *info,
+static inline void mp_uio_set_mmap_prepare(struct uio_info *info,
 				    int (*fn)(struct uio_info *, struct vm_area_desc *))
 {
 }
 
-static struct file *mp_memfd_file(const char *name)
+static inline struct file *mp_memfd_file(const char *name)
 {
 	return ERR_PTR(-EOPNOTSUPP);
 }

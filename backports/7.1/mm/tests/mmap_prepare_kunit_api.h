@@ -23,46 +23,47 @@
 #ifndef kunit_warning_suppress	/* never shadow KUnit's own */
 #define kunit_warning_suppress(test)		for ((void)(test); false; )
 #define KUNIT_SUPPRESSED_WARNING_COUNT()	0
+#define KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, n)	do { } while (0)
 #endif
 
-static vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
+static inline vm_flags_t mp_desc_flags(const struct vm_area_desc *desc)
 {
 	return vma_flags_to_legacy(desc->vma_flags);
 }
 
-static void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
+static inline void mp_desc_set_flags(struct vm_area_desc *desc, vm_flags_t flags)
 {
 	desc->vma_flags = legacy_to_vma_flags(flags);
 }
 
-static struct file *mp_desc_file(const struct vm_area_desc *desc)
+static inline struct file *mp_desc_file(const struct vm_area_desc *desc)
 {
 	return desc->file;
 }
 
-static struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
+static inline struct file *mp_desc_vm_file(const struct vm_area_desc *desc)
 {
 	return desc->vm_file;
 }
 
-static void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
+static inline void mp_desc_set_vm_file(struct vm_area_desc *desc, struct file *file)
 {
 	desc->vm_file = file;
 }
 
 /* A hook's new vm_file comes with a reference the mapping takes over. */
-static struct file *mp_new_vm_file(struct file *file)
+static inline struct file *mp_new_vm_file(struct file *file)
 {
 	return get_file(file);
 }
 
-static int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
+static inline int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return compat_vma_mmap(file, vma);
 }
 
 /* uio/hv: descriptor from the VMA, a hook of the driver's choice, write-back. */
-static int mp_compat_split(const struct file_operations *f_op, struct file *file,
+static inline int mp_compat_split(const struct file_operations *f_op, struct file *file,
 			   struct vm_area_struct *vma)
 {
 	struct vm_area_desc desc;
@@ -78,19 +79,19 @@ static int mp_compat_split(const struct file_operations *f_op, struct file *file
 /* Far past the last enum mmap_action_type, so no future kernel knows it. */
 #define MP_UNKNOWN_ACTION_TYPE	0x7f
 
-static bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
+static inline bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
 {
 	return desc->action.type == MMAP_NOTHING;
 }
 
 /* 7.1 filters an action's error through a hook, not error_override. */
-static int mp_error_hook(int error)
+static inline int mp_error_hook(int error)
 {
 	return MP_OVERRIDE_ERROR;
 }
 
 /* Ask for the follow-up work the behaviour names, over the test pages. */
-static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
+static inline void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 			      struct page **pages, struct page **slab_pages)
 {
 	unsigned long pfn = page_to_pfn(pages[0]);
@@ -118,7 +119,7 @@ static void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
 }
 
 /* mmap_action_complete() handed an I/O remap as the hook asked for it. */
-static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
+static inline int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 {
 	struct mmap_action action = {
 		.type = simple ? MMAP_SIMPLE_IO_REMAP : MMAP_IO_REMAP_PFN,
@@ -131,20 +132,20 @@ static int mp_complete_undelegated(struct vm_area_struct *vma, bool simple)
 #define MP_MAPPED_HOOK(fn)	.mapped = (fn),
 
 /* The user file whose mmap() maps the backing file: overlayfs's, FUSE's. */
-static struct file *mp_backing_file_open(struct file *user_file, int flags,
+static inline struct file *mp_backing_file_open(struct file *user_file, int flags,
 					 const struct path *real_path)
 {
 	return backing_file_open(user_file, flags, real_path, current_cred());
 }
 
-static void mp_uio_set_mmap_prepare(struct uio_info *info,
+static inline void mp_uio_set_mmap_prepare(struct uio_info *info,
 				    int (*fn)(struct uio_info *, struct vm_area_desc *))
 {
 	info->mmap_prepare = fn;
 }
 
 /* An unlinked shmem file, as memfd_create() makes it. */
-static struct file *mp_memfd_file(const char *name)
+static inline struct file *mp_memfd_file(const char *name)
 {
 	return memfd_alloc_file(name, 0);
 }

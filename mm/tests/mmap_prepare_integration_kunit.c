@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit integration tests for mmap_prepare: the kernel's real stacking
+ * callers, and real .mmap_prepare() hooks.
+ *
+ *  - backing_file_mmap() of a backing_file_open() file, as overlayfs and FUSE
+ *    passthrough map, and uio_mmap() of a real uio device, each with the
+ *    synthetic hook's rows underneath, and their own checks of the file or
+ *    map before any hook runs;
+ *  - SysV shm, whose shm_mmap() runs shmem's hook through the compat layer;
+ *  - the hooks of tmpfs, memfd, ramfs and /dev/zero, mapped natively, and
+ *    through stacking shapes and backing_file_mmap() compared with that.
+ *
+ * Built in only: it mounts file systems (put_filesystem()) and attaches SysV
+ * shm, neither of which is exported.
+ */
+
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
+#include <linux/shm.h>
+#include <linux/syscalls.h>
+
+#include "mmap_prepare_kunit.h"
+
+KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
+KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
+
+/* overlayfs and FUSE passthrough: the rows through backing_file_mmap(). */
+static void real_backing_file_mmap(struct kunit *test)
+{
+	mp_stacked_case(test, MP_BACKING);
+}
+
+static void action_real_backing_file_mmap(struct kunit *test)
+{
+	mp_stacked_case(test, MP_BACKING);
+}
+
+/* A uio driver with the synthetic hook: the rows through uio_mmap(). */
+static void real_uio_mmap(struct kunit *test)
+{
+	mp_stacked_case(test, MP_UIO);
+}
+
+/*
+ * SysV shm, the compat layer's busiest user: shm_mmap() calls vfs_mmap() on
+ * the shmem file, whose .mmap_prepare() then runs through compat_vma_mmap().
+ */
+#if IS_ENABLED(CONFIG_SYSVIPC)
+struct mp_rmid_forced {
+	struct ipc_namespace *ns;
+	int old;
+};
+
+static void mp_restore_rmid_forced(void *data)
+{
+	struct mp_rmid_forced *r = data;
+
+	r->ns->shm_rmid_forced = r->old;
+}
+
+/* The last detach then destroys the segment: no IPC_RMID needed. */
+static void mp_force_shm_rmid(struct kunit *test)
+{
+	struct mp_rmid_forced *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->ns = current->nsproxy->ipc_ns;
+	r->old = r->ns->shm_rmid_forced;
+	r->ns->shm_rmid_forced = 1;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_restore_rmid_forced, r));
+}
+
+static struct file *mp_shm_vma_file(struct kunit *test, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+	vm_flags_t must = VM_READ | VM_WRITE | VM_SHARED | VM_MAYSHARE;
+
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, addr);
+	if (vma && vma->vm_start == addr && vma->vm_file) {
+		file = get_file(vma->vm_file);
+		KUNIT_EXPECT_EQ(test, vma->vm_end - vma->vm_start, MP_LEN);
+		KUNIT_EXPECT_EQ(test, vma->vm_flags & must, must);
+		KUNIT_EXPECT_EQ(test, vma->vm_pgoff, 0);
+		/* shm's vm_ops, which count attaches and wrap shmem's fault. */
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->open);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->close);
+		KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->fault);
+		KUNIT_EXPECT_FALSE(test, vma_is_anonymous(vma));
+		/* The shm file maps shmem's pages. */
+		KUNIT_EXPECT_TRUE(test, shmem_mapping(vma->vm_file->f_mapping));
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no shm VMA at %#lx", addr);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
+{
+	unsigned long addr[2], junk;
+	struct file *file[2];
+	u8 buf[MP_READBACK], got[MP_READBACK];
+	long count[2];
+	int id, i;
+
+	mp_force_shm_rmid(test);
+	id = ksys_shmget(IPC_PRIVATE, MP_LEN, IPC_CREAT | 0600);
+	KUNIT_ASSERT_GE(test, id, 0);
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_EQ(test, do_shmat(id, NULL, 0, &addr[i], SHMLBA), 0);
+		file[i] = mp_shm_vma_file(test, addr[i]);
+		count[i] = file_count(file[i]);
+	}
+	KUNIT_EXPECT_NE(test, addr[0], addr[1]);
+	KUNIT_EXPECT_PTR_EQ(test, file[0]->f_mapping, file[1]->f_mapping);
+
+	memset(buf, MP_PATTERN, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr[0] + PAGE_SIZE, buf,
+					   sizeof(buf)), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(got, (void __user *)addr[1] + PAGE_SIZE,
+					     sizeof(got)), 0);
+	KUNIT_EXPECT_MEMEQ(test, got, buf, sizeof(buf));
+
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, ksys_shmdt((char __user *)addr[i]), 0);
+		/* Only the reference this test took is left. */
+		KUNIT_EXPECT_EQ(test, file_count(file[i]), count[i] - 1);
+		KUNIT_EXPECT_EQ(test, file_count(file[i]), 1);
+	}
+	/* The last detach destroyed the segment. */
+	KUNIT_EXPECT_EQ(test, do_shmat(id, NULL, 0, &junk, SHMLBA), -EINVAL);
+}
+#else
+static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_SYSVIPC");
+}
+#endif
+
+/* backing_file_mmap()'s own checks of the backing file, before any hook runs. */
+struct mp_backing_refusal {
+	const char *name;
+	const struct file_operations *fops;	/* of the backing file's inode */
+	bool append_only;
+	bool map_private;
+	int error;
+};
+
+
+static const struct mp_backing_refusal mp_backing_refusals[] = {
+	{ .name = "backing_file_without_mmap_hook", .fops = &mp_no_hook_fops,
+	  .error = -ENODEV },
+	{ .name = "append_only_backing_inode_mapped_shared", .fops = &mp_inner_fops,
+	  .append_only = true, .error = -EACCES },
+	{ .name = "append_only_backing_inode_mapped_private", .fops = &mp_inner_fops,
+	  .append_only = true, .map_private = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_backing_refusal, mp_backing_refusals, name);
+
+static void backing_file_mmap_checks_backing_file(struct kunit *test)
+{
+	const struct mp_backing_refusal *r = test->param_value;
+	const struct mp_behaviour *b = r->map_private ? &mp_plain_private : &mp_plain_shared;
+	struct mp_ctx *ctx = test->priv;
+	struct file *user_file, *file;
+	struct mp_map *map;
+
+	ctx->inner = mp_private_file(test, r->fops);
+	user_file = mp_file(test, &mp_outer_fops[MP_BACKING]);
+	if (r->append_only) {
+		file_inode(ctx->inner)->i_flags |= S_APPEND;
+		/* backing_file_open() itself refuses a writer that does not append. */
+		if (IS_ENABLED(CONFIG_FS_STACK)) {
+			file = mp_backing_file_open(user_file, O_RDWR, &ctx->inner->f_path);
+			if (!IS_ERR(file))
+				fput(file);
+			KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(file), -EPERM);
+		}
+	}
+	mp_backing_file(test, user_file, O_RDWR | (r->append_only ? O_APPEND : 0));
+	map = mp_new_map(test, MP_BACKING, b, user_file);
+	if (r->error)
+		mp_expect_refused(test, map, r->error);
+	else
+		mp_map_and_check(test, map);
+}
+
+/* uio_mmap()'s own checks: the page offset names a map, which must be large enough. */
+struct mp_uio_map {
+	const char *name;
+	unsigned int index;		/* of the device's one map */
+	unsigned long size;
+	int error;
+};
+
+static const struct mp_uio_map mp_uio_maps[] = {
+	{ .name = "page_offset_names_no_map", .index = MP_PGOFF + 1, .size = MP_LEN,
+	  .error = -EINVAL },
+	{ .name = "map_smaller_than_mapping", .index = MP_PGOFF, .size = MP_LEN - PAGE_SIZE,
+	  .error = -EINVAL },
+	{ .name = "map_larger_than_mapping", .index = MP_PGOFF, .size = MP_LEN + PAGE_SIZE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_uio_map, mp_uio_maps, name);
+
+static void uio_mmap_checks_map(struct kunit *test)
+{
+	const struct mp_uio_map *m = test->param_value;
+	struct mp_map *map;
+
+	map = mp_new_map(test, MP_UIO, &mp_plain_shared, mp_uio_file(test, m->index, m->size));
+	if (m->error)
+		mp_expect_refused(test, map, m->error);
+	else
+		mp_map_and_check(test, map);
+}
+
+/*
+ * Real .mmap_prepare() hooks of the kernel, each mapped natively and through
+ * the routes that hand a stacking caller's VMA to vfs_mmap() of the file: the
+ * VMAs must agree, and the pages must be the file's.
+ */
+struct mp_real_file {
+	const char *name;
+	struct file *(*open)(struct kunit *test);
+	bool map_private;
+	bool zero_filled;	/* reads as zeros; written data is not the file's */
+	bool own_vm_file;	/* the hook installs a file of its own (/dev/zero) */
+	bool anonymous;		/* the VMA is anonymous (private /dev/zero) */
+};
+
+static struct file *mp_open_fs_file(struct kunit *test, const char *fs_name)
+{
+	return mp_open_at(test, mp_mount(test, fs_name), "file", O_CREAT | O_RDWR);
+}
+
+static struct file *mp_open_tmpfs(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_TMPFS))
+		kunit_skip(test, "needs CONFIG_TMPFS");
+	return mp_open_fs_file(test, "tmpfs");
+}
+
+static struct file *mp_open_ramfs(struct kunit *test)
+{
+	return mp_open_fs_file(test, "ramfs");
+}
+
+static struct file *mp_open_memfd(struct kunit *test)
+{
+	struct file *file;
+
+	if (!IS_ENABLED(CONFIG_MEMFD_CREATE))
+		kunit_skip(test, "needs CONFIG_MEMFD_CREATE");
+	/* overlay-only: begin */
+	if (!MP_HAVE_MEMFD_ALLOC)
+		kunit_skip(test, "memfd_alloc_file() arrived in 6.19");
+	/* overlay-only: end */
+	file = mp_memfd_file("mmap_prepare_kunit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+static struct file *mp_open_dev_zero(struct kunit *test)
+{
+	return mp_open_at(test, mp_devtmpfs(test), "zero", O_RDWR);
+}
+
+static const struct mp_real_file mp_real_files[] = {
+	{ .name = "tmpfs_shared", .open = mp_open_tmpfs },
+	{ .name = "tmpfs_private", .open = mp_open_tmpfs, .map_private = true },
+	{ .name = "memfd_shared", .open = mp_open_memfd },
+	{ .name = "ramfs_shared", .open = mp_open_ramfs },
+	{ .name = "ramfs_private", .open = mp_open_ramfs, .map_private = true },
+	/* shmem_zero_setup_desc(): a new shmem file becomes vm_file. */
+	{ .name = "dev_zero_shared", .open = mp_open_dev_zero,
+	  .zero_filled = true, .own_vm_file = true },
+	/* Anonymous: the hook makes it so, and the VMA keeps /dev/zero as its file. */
+	{ .name = "dev_zero_private", .open = mp_open_dev_zero, .map_private = true,
+	  .zero_filled = true, .anonymous = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_real_file, mp_real_files, name);
+
+static const struct mp_behaviour mp_real_shared = {
+	.name = "real_shared", .writable = true,
+};
+
+static const struct mp_behaviour mp_real_private = {
+	.name = "real_private", .map_private = true, .writable = true,
+};
+
+/* The byte at offset 0 of page MP_FAULT_PAGE of the mapping at @addr. */
+static u8 mp_peek(struct kunit *test, unsigned long addr)
+{
+	u8 byte = 0;
+
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)addr +
+					     MP_FAULT_PAGE * PAGE_SIZE, 1), 0);
+	return byte;
+}
+
+static void mp_poke(struct kunit *test, unsigned long addr, u8 byte)
+{
+	KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)addr + MP_FAULT_PAGE * PAGE_SIZE,
+					   &byte, 1), 0);
+}
+
+struct mp_real_map {
+	struct mp_map *map;
+	long before[MP_NR_FILES];
+	struct file *own;	/* the file the hook installed, referenced */
+};
+
+/* Map @m's file through its route and check the VMA the real hook left. */
+static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
+			struct mp_real_map *m)
+{
+	struct mp_map *map = m->map;
+	struct file *files[MP_NR_FILES];
+	const struct file *vm_file;
+
+	mp_file_counts(map, files, m->before);
+	mp_do_map(test, map);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "%s route: mmap() failed: %ld",
+			       mp_route_names[map->route], (long)map->addr);
+	mp_expect_accessed(test, map, 1);
+	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	vm_file = map->final.vm_file;
+	if (map->wrote_back) {
+		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
+		KUNIT_EXPECT_PTR_EQ(test, map->writeback.vm_file, vm_file);
+		KUNIT_EXPECT_PTR_EQ(test, map->writeback.vm_ops, map->final.vm_ops);
+		KUNIT_EXPECT_EQ(test, map->writeback.pgoff, map->final.pgoff);
+	}
+	KUNIT_EXPECT_EQ(test, map->final.anonymous, r->anonymous);
+	if (r->own_vm_file) {
+		KUNIT_ASSERT_NOT_NULL(test, vm_file);
+		KUNIT_EXPECT_PTR_NE(test, vm_file, map->file);
+		KUNIT_EXPECT_PTR_NE(test, vm_file, map->inner);
+		KUNIT_EXPECT_TRUE(test, shmem_mapping(vm_file->f_mapping));
+		/* The VMA holds the only reference; the test takes a second. */
+		m->own = get_file(map->final.vm_file);
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, m->own));
+		KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 2,
+				    "while mapped, %s route: references to the hook's file",
+				    mp_route_names[map->route]);
+	} else {
+		KUNIT_EXPECT_PTR_EQ(test, vm_file, map->inner);
+	}
+	mp_expect_counts(test, map, "while mapped", m->before, vm_file);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr),
+			r->zero_filled ? 0 : MP_PATTERN + MP_FAULT_PAGE);
+}
+
+static void mp_real_unmap(struct kunit *test, struct mp_real_map *m)
+{
+	KUNIT_ASSERT_EQ(test, vm_munmap(m->map->addr, MP_LEN), 0);
+	mp_expect_counts(test, m->map, "after munmap()", m->before, NULL);
+	if (!m->own)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 1,
+			    "after munmap(), %s route: references to the hook's file",
+			    mp_route_names[m->map->route]);
+}
+
+/*
+ * Map the real file natively, and check it; or, for reference, natively and
+ * then through @route, and check the stacked mapping against the native one.
+ */
+static void mp_real_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_real_file *r = test->param_value;
+	const struct mp_behaviour *b = r->map_private ? &mp_real_private : &mp_real_shared;
+	struct mp_real_map native = {}, via = {};
+	struct mp_ctx *ctx = test->priv;
+	int map_count = current->mm->map_count;
+	u8 byte = MP_PATTERN + MP_FAULT_PAGE;
+	loff_t pos = (MP_PGOFF + MP_FAULT_PAGE) * PAGE_SIZE;
+	bool shares;
+
+	ctx->inner = r->open(test);
+	/* overlay-only: begin */
+	/* compat_vma_mmap() is for files that have the hook: 6.18's shmem has .mmap(). */
+	if (!ctx->inner->f_op->mmap_prepare)
+		kunit_skip(test, "%s has .mmap(), not .mmap_prepare(), on this kernel", r->name);
+	/* overlay-only: end */
+	if (!r->zero_filled)
+		KUNIT_ASSERT_EQ(test, kernel_write(ctx->inner, &byte, 1, &pos), 1);
+
+	native.map = mp_new_map(test, MP_NATIVE, b, ctx->inner);
+	if (route == MP_NATIVE) {
+		mp_real_map(test, r, &native);
+		mp_real_unmap(test, &native);
+		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+		return;
+	}
+	native.map->reference = true;
+	mp_do_map(test, native.map);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(native.map->addr),
+			       "native mmap() of the reference failed: %ld",
+			       (long)native.map->addr);
+
+	via.map = mp_new_map(test, route, b, mp_route_file(test, route));
+	mp_real_map(test, r, &via);
+	mp_expect_same_vma(test, &via.map->final, &native.map->final, VM_MAYEXEC);
+	/* A write through one mapping shows in the other if both map the file. */
+	shares = !r->map_private && !r->own_vm_file;
+	mp_poke(test, via.map->addr, (u8)~byte);
+	if (!shares)
+		byte = r->zero_filled ? 0 : byte;
+	else
+		byte = ~byte;
+	KUNIT_EXPECT_EQ_MSG(test, mp_peek(test, native.map->addr), byte,
+			    "native mapping after a write through the %s route's",
+			    mp_route_names[route]);
+	mp_real_unmap(test, &via);
+	KUNIT_ASSERT_EQ(test, vm_munmap(native.map->addr, MP_LEN), 0);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+}
+
+static void real_hook_native(struct kunit *test)
+{
+	mp_real_case(test, MP_NATIVE);
+}
+
+static void real_hook_shape_backing_file_vfs_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_NESTED);
+}
+
+static void real_hook_shape_compat_vma_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_COMPAT_VMA_MMAP);
+}
+
+static void real_hook_backing_file_mmap(struct kunit *test)
+{
+	mp_real_case(test, MP_BACKING);
+}
+
+static struct kunit_case mmap_prepare_integration_cases[] = {
+	KUNIT_CASE_PARAM(real_backing_file_mmap, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(action_real_backing_file_mmap, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(backing_file_mmap_checks_backing_file, mp_backing_refusal_gen_params),
+	KUNIT_CASE_PARAM(real_uio_mmap, mp_behaviour_gen_params),
+	KUNIT_CASE_PARAM(uio_mmap_checks_map, mp_uio_map_gen_params),
+	KUNIT_CASE(sysv_shm_attach_twice_shares_pages),
+	KUNIT_CASE_PARAM(real_hook_native, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_shape_backing_file_vfs_mmap, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_shape_compat_vma_mmap, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(real_hook_backing_file_mmap, mp_real_file_gen_params),
+	{}
+};
+
+static struct kunit_suite mmap_prepare_integration_suite = {
+	.name = "mmap_prepare_integration",
+	.init = mp_init,
+	.test_cases = mmap_prepare_integration_cases,
+};
+
+kunit_test_suite(mmap_prepare_integration_suite);

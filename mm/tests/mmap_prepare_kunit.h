@@ -1,0 +1,1092 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the mmap_prepare KUnit suites share: a synthetic file whose
+ * .mmap_prepare() hook does what one row of a table says, the stacking
+ * .mmap() handlers that take a mapping to that hook through the compat
+ * layer, and the checks of the VMA that comes back.
+ *
+ * Each suite is a module of its own and includes this header; its helpers
+ * are static inline so that a suite compiles only those it calls.
+ */
+#ifndef _MM_TESTS_MMAP_PREPARE_KUNIT_H
+#define _MM_TESTS_MMAP_PREPARE_KUNIT_H
+
+#include <kunit/device.h>
+#include <kunit/resource.h>
+#include <kunit/test-bug.h>
+#include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/backing-file.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mount.h>
+#include <linux/pgtable.h>
+#include <linux/shmem_fs.h>
+#include <linux/uaccess.h>
+#include <linux/uio_driver.h>
+
+#define MP_PAGES		4
+#define MP_LEN			(MP_PAGES * PAGE_SIZE)
+#define MP_PGOFF		2		/* mmap() offset, in pages */
+#define MP_PGOFF_SHIFT		5		/* added by hooks that change pgoff */
+#define MP_HOOK_ERROR		(-ENOKEY)	/* distinctive error of failing hooks */
+#define MP_MAPPED_ERROR		(-ENOLINK)	/* ... and of failing ->mapped() */
+#define MP_OVERRIDE_ERROR	(-EADDRNOTAVAIL) /* action error_override */
+#define MP_SET_FLAGS		(VM_DONTEXPAND | VM_DONTDUMP)
+#define MP_CLEAR_FLAGS		VM_MAYWRITE
+#define MP_FAULT_PAGE		1		/* page of the mapping read back */
+#define MP_PATTERN		0x50		/* page i of the test pages holds 0x50 + i */
+#define MP_READBACK		64		/* bytes read back through a mapping */
+#define MP_SLAB_BYTES		64		/* a slab object: no action may map its page */
+#define MP_BAD_OVERRIDE		1		/* an error_override that is no errno */
+
+/* What a hook does to the descriptor it is handed. */
+enum mp_change {
+	MP_SETS_FLAGS		= BIT(0),
+	MP_CLEARS_FLAGS		= BIT(1),
+	MP_CHANGES_PGOFF	= BIT(2),
+	MP_REPLACES_VM_FILE	= BIT(3),
+	MP_INSTALLS_VM_OPS	= BIT(4),
+	MP_SETS_PRIVATE_DATA	= BIT(5),
+	MP_CHANGES_PAGE_PROT	= BIT(6),
+	MP_CLEARS_VM_OPS	= BIT(7),
+	MP_FAILS		= BIT(8),
+	/* mmap actions: the kernel completes the mapping after the hook. */
+	MP_REMAPS_PFNS		= BIT(9),
+	MP_IO_REMAPS_PFNS	= BIT(10),
+	MP_SIMPLE_IO_REMAPS	= BIT(11),
+	MP_MAPS_KERNEL_PAGES	= BIT(12),
+	MP_ACTION_OUT_OF_RANGE	= BIT(13),	/* action prepare fails */
+	MP_ACTION_SLAB_PAGE	= BIT(14),	/* action complete fails */
+	MP_ACTION_OVERRIDES	= BIT(15),	/* with error_override set */
+	MP_HIDES_FROM_RMAP	= BIT(16),
+	/* vm_ops->mapped(), called once the VMA is in place. */
+	MP_INSTALLS_MAPPED	= BIT(17),
+	MP_MAPPED_SETS_PRIVATE	= BIT(18),
+	MP_MAPPED_FAILS		= BIT(19),
+	MP_ACTION_BAD_OVERRIDE	= BIT(20),	/* error_override not an errno */
+	MP_ACTION_BAD_TYPE	= BIT(21),	/* action type the kernel lacks */
+	/* The hook's vm_ops (fault or ->mapped()) also have ->close(). */
+	MP_INSTALLS_CLOSE	= BIT(22),
+};
+
+/* overlay-only: begin */
+/*
+ * Everything that differs between kernel versions lives in this header, and
+ * nowhere else: the overlay's backports replace it as a whole for older
+ * kernels, and cases that need a feature such a kernel lacks skip with the
+ * reason. Lines between these markers are the overlay's alone: `mpk series`
+ * drops them and inlines the header for the upstream patch.
+ */
+/* overlay-only: end */
+#include "mmap_prepare_kunit_api.h"
+/* overlay-only: begin */
+
+#define MP_NO_ACTIONS		"7.1's mmap action API (mmap_action_*(), vm_ops->mapped()) is not here"
+#define MP_NO_ANON_HOOK		"a hook can make a VMA anonymous since 7.2"
+#define MP_NO_OVERRIDE_CHECK	"error_override, checked by the kernel, arrived in 7.2"
+#define MP_NO_SUPPRESS		"kunit_warning_suppress(), to keep the WARN out of the log, is 7.2+"
+#define MP_NO_SPLIT_ROUTE	"a hook of the caller's choice (uio/hv's route) arrived in 6.18"
+#define MP_NEEDS_ACTIONS	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS | \
+				 MP_MAPS_KERNEL_PAGES | MP_INSTALLS_MAPPED)
+/* overlay-only: end */
+
+/* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
+#define MP_REMAP_FLAGS		(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP)
+#define MP_MAP_PAGES_FLAGS	VM_MIXEDMAP
+
+/* One row: what the hook does, and what must come of it. */
+struct mp_behaviour {
+	const char *name;
+	unsigned int changes;		/* what the hook does to the descriptor */
+	bool map_private;		/* MAP_PRIVATE instead of MAP_SHARED */
+	bool writable;			/* PROT_WRITE too */
+	/* The answer: */
+	int error;			/* what mmap() returns, 0 for success */
+	bool warns;			/* the kernel WARNs about the hook, once */
+	vm_flags_t adds_flags;		/* flags the kernel adds to the hook's */
+	int mapped_calls;		/* calls of vm_ops->mapped() */
+	bool mapped_private;		/* ->mapped()'s private data ends on the VMA */
+	bool readable;			/* the test pages read back through the mapping */
+	int faults;			/* ... faulting in through the hook's vm_ops */
+};
+
+static const struct mp_behaviour mp_behaviours[] = {
+	{ .name = "hook_changes_nothing" },
+	{ .name = "hook_sets_flags", .changes = MP_SETS_FLAGS },
+	{ .name = "hook_clears_flags", .changes = MP_CLEARS_FLAGS },
+	{ .name = "hook_changes_pgoff", .changes = MP_CHANGES_PGOFF },
+	{ .name = "hook_replaces_vm_file", .changes = MP_REPLACES_VM_FILE },
+	{ .name = "hook_installs_vm_ops_with_fault", .changes = MP_INSTALLS_VM_OPS,
+	  .readable = true, .faults = 1 },
+	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA },
+	{ .name = "hook_changes_page_prot", .changes = MP_CHANGES_PAGE_PROT },
+	/* As /dev/zero does for MAP_PRIVATE: the VMA then counts as anonymous. */
+	{ .name = "hook_makes_private_mapping_anonymous",
+	  .changes = MP_CLEARS_VM_OPS, .map_private = true },
+	{ .name = "hook_fails", .changes = MP_FAILS, .error = MP_HOOK_ERROR },
+	{ .name = "hook_changes_everything",
+	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_REPLACES_VM_FILE |
+		     MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT,
+	  .readable = true, .faults = 1 },
+	{ .name = "hook_changes_everything_then_fails",
+	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS |
+		     MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT | MP_FAILS,
+	  .error = MP_HOOK_ERROR },
+	/* Error paths: no ->close() of a failed mapping, every reference back. */
+	{ .name = "hook_installs_vm_ops_with_close",
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE, .readable = true, .faults = 1 },
+	{ .name = "hook_installs_vm_ops_with_close_then_fails",
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE | MP_FAILS, .error = MP_HOOK_ERROR },
+	/* overlay-only: begin */
+	/* F7: the installed vm_file leaks on failure; reported, not fixed yet. */
+	{ .name = "hook_replaces_vm_file_then_fails",
+	  .changes = MP_REPLACES_VM_FILE | MP_FAILS, .error = MP_HOOK_ERROR },
+	/* overlay-only: end */
+};
+
+/* Hooks that ask the kernel for follow-up work, and vm_ops->mapped(). */
+static const struct mp_behaviour mp_action_behaviours[] = {
+	{ .name = "remap_pfn_of_test_pages", .changes = MP_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "io_remap_pfn_of_test_pages", .changes = MP_IO_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "simple_ioremap_of_test_pages", .changes = MP_SIMPLE_IO_REMAPS,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "map_kernel_pages_array", .changes = MP_MAPS_KERNEL_PAGES,
+	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
+	{ .name = "map_kernel_pages_and_changes_everything",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_SETS_FLAGS | MP_CLEARS_FLAGS |
+		     MP_CHANGES_PGOFF | MP_SETS_PRIVATE_DATA,
+	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
+	{ .name = "action_prepare_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE,
+	  .error = -EFAULT },
+	{ .name = "action_prepare_fails_error_override_unused",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE | MP_ACTION_OVERRIDES,
+	  .error = -EFAULT },
+	{ .name = "action_complete_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE,
+	  .error = -EINVAL },
+	{ .name = "action_complete_fails_with_error_override",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_ACTION_OVERRIDES,
+	  .error = MP_OVERRIDE_ERROR },
+	/* The kernel WARNs about such a hook (suppressed, so the log stays clean). */
+	{ .name = "action_with_invalid_error_override_refused",
+	  .changes = MP_REMAPS_PFNS | MP_ACTION_BAD_OVERRIDE,
+	  .error = -EINVAL, .warns = true },
+	{ .name = "action_of_unknown_type_refused",
+	  .changes = MP_ACTION_BAD_TYPE,
+	  .error = -EINVAL, .warns = true },
+	{ .name = "remap_hidden_from_rmap_until_complete",
+	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
+	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "vm_ops_mapped_called_once", .changes = MP_INSTALLS_MAPPED,
+	  .mapped_calls = 1 },
+	{ .name = "vm_ops_mapped_sets_private_data",
+	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE | MP_SETS_PRIVATE_DATA,
+	  .mapped_calls = 1, .mapped_private = true },
+	{ .name = "vm_ops_mapped_fails",
+	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
+	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
+	{ .name = "vm_ops_mapped_after_remap", .changes = MP_INSTALLS_MAPPED | MP_REMAPS_PFNS,
+	  .adds_flags = MP_REMAP_FLAGS, .mapped_calls = 1, .readable = true },
+	/* Error paths after the hook succeeded: the kernel's own failures. */
+	/* overlay-only: begin */
+	/* F7, as above. */
+	{ .name = "action_prepare_fails_after_vm_file_replaced",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE | MP_REPLACES_VM_FILE,
+	  .error = -EFAULT },
+	/* overlay-only: end */
+	{ .name = "action_complete_fails_after_vm_file_replaced",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_REPLACES_VM_FILE,
+	  .error = -EINVAL },
+	{ .name = "action_complete_fails_with_close",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_INSTALLS_VM_OPS |
+		     MP_INSTALLS_CLOSE,
+	  .error = -EINVAL },
+	{ .name = "vm_ops_mapped_fails_with_close",
+	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS | MP_INSTALLS_CLOSE,
+	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
+};
+
+/* A hook that changes nothing, for cases about the caller, not the hook. */
+static const struct mp_behaviour mp_plain_shared = { .name = "plain_shared" };
+static const struct mp_behaviour mp_plain_private = {
+	.name = "plain_private", .map_private = true,
+};
+
+/* How the synthetic file reaches its .mmap_prepare() hook. */
+enum mp_route {
+	MP_NATIVE,		/* mmap() of the file itself */
+	MP_NESTED,		/* backing-file: switch vm_file, then vfs_mmap() */
+	MP_SHM,			/* SysV shm: vfs_mmap() on the inner file only */
+	MP_COMPAT_VMA_MMAP,	/* compat_vma_mmap() called directly */
+	MP_COMPAT_SPLIT,	/* uio/hv: compat_set_desc_from_vma(), hook, __compat_vma_mmap() */
+	MP_BACKING,		/* the real backing_file_mmap(), on a backing_file_open() file */
+	MP_UIO,			/* the real uio_mmap(), of an opened uio device */
+};
+
+static const char * const mp_route_names[] = {
+	[MP_NATIVE] = "native",
+	[MP_NESTED] = "nested",
+	[MP_SHM] = "shm-shaped",
+	[MP_COMPAT_VMA_MMAP] = "compat_vma_mmap",
+	[MP_COMPAT_SPLIT] = "__compat_vma_mmap",
+	[MP_BACKING] = "backing_file_mmap",
+	[MP_UIO] = "uio_mmap",
+};
+
+/* One VMA, field by field. */
+struct mp_vma {
+	vm_flags_t flags;
+	pgoff_t pgoff;
+	struct file *vm_file;
+	pgprot_t page_prot;
+	const struct vm_operations_struct *vm_ops;
+	void *private_data;
+	bool anonymous;
+};
+
+/* Everything observed while mapping once through one route. */
+struct mp_map {
+	enum mp_route route;
+	const struct mp_behaviour *behaviour;
+	bool reference;			/* only recorded, to compare another route with */
+	struct file *file;		/* what mmap() was called on */
+	struct file *inner;		/* the file underneath, whose hook runs */
+	int hook_calls;
+	struct vm_area_desc seen;	/* descriptor as handed to the hook */
+	struct vm_area_desc left;	/* descriptor as the hook left it */
+	bool wrote_back;
+	int compat_ret;
+	struct mp_vma writeback;	/* VMA right after the compat call */
+	unsigned long addr;		/* vm_mmap() result */
+	struct mp_vma final;		/* VMA after mmap() returned */
+	int faults;
+	pgoff_t fault_pgoff;
+	int closes;			/* vm_ops->close() calls */
+	int mapped_calls;		/* vm_ops->mapped() arguments */
+	unsigned long mapped_start, mapped_end;
+	pgoff_t mapped_pgoff;
+	const struct file *mapped_file;
+	int accessed;			/* backing_file_ctx->accessed() calls */
+	const struct file *accessed_file;
+};
+
+struct mp_ctx {
+	struct file *inner;		/* has .mmap_prepare() */
+	struct file *replacement;	/* what replacing hooks set as vm_file */
+	struct page *pages[MP_PAGES];	/* physically contiguous test pages */
+	struct page *slab_pages[MP_PAGES]; /* pages no action may map */
+	struct mp_map *cur;		/* mapping in progress */
+	int cookie;			/* private data set by hooks */
+	int mapped_cookie;		/* private data set by ->mapped() */
+	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
+	struct file *backing;		/* backing_file_open() of inner, for MP_BACKING */
+	struct uio_device *uio;		/* the uio device of MP_UIO */
+};
+
+static inline struct mp_ctx *mp_ctx(void)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	return test ? test->priv : NULL;
+}
+
+static inline void mp_snapshot(struct vm_area_struct *vma, struct mp_vma *s)
+{
+	s->flags = vma->vm_flags & ~VM_SOFTDIRTY;
+	s->pgoff = vma->vm_pgoff;
+	s->vm_file = vma->vm_file;
+	s->page_prot = vma->vm_page_prot;
+	s->vm_ops = vma->vm_ops;
+	s->private_data = vma->vm_private_data;
+	s->anonymous = vma_is_anonymous(vma);
+}
+
+static inline vm_fault_t mp_fault(struct vm_fault *vmf)
+{
+	struct mp_ctx *ctx = mp_ctx();
+
+	if (!ctx || !ctx->cur)
+		return VM_FAULT_SIGBUS;
+	ctx->cur->faults++;
+	ctx->cur->fault_pgoff = vmf->pgoff;
+	vmf->page = ctx->pages[(vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT];
+	get_page(vmf->page);
+	return 0;
+}
+
+/* The VMA is being removed: count it against the mapping in progress. */
+static inline void mp_close(struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = mp_ctx();
+
+	if (ctx && ctx->cur)
+		ctx->cur->closes++;
+}
+
+static const struct vm_operations_struct mp_fault_vm_ops = {
+	.fault = mp_fault,
+};
+
+static const struct vm_operations_struct mp_fault_close_vm_ops = {
+	.fault = mp_fault,
+	.close = mp_close,
+};
+
+static inline int mp_mapped(unsigned long start, unsigned long end,
+				    pgoff_t pgoff, const struct file *file,
+				    void **vm_private_data)
+{
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx ? ctx->cur : NULL;
+
+	if (!map)
+		return -EINVAL;
+	map->mapped_calls++;
+	map->mapped_start = start;
+	map->mapped_end = end;
+	map->mapped_pgoff = pgoff;
+	map->mapped_file = file;
+	if (map->behaviour->changes & MP_MAPPED_SETS_PRIVATE)
+		*vm_private_data = &ctx->mapped_cookie;
+	return (map->behaviour->changes & MP_MAPPED_FAILS) ? MP_MAPPED_ERROR : 0;
+}
+
+static const struct vm_operations_struct mp_mapped_vm_ops = {
+	MP_MAPPED_HOOK(mp_mapped)
+};
+
+static const struct vm_operations_struct mp_mapped_close_vm_ops = {
+	MP_MAPPED_HOOK(mp_mapped)
+	.close = mp_close,
+};
+
+/* A protection that differs from @prot in a way the architecture keeps. */
+static inline pgprot_t mp_other_prot(pgprot_t prot)
+{
+	pgprot_t nc = pgprot_noncached(prot);
+
+	if (pgprot_val(nc) != pgprot_val(prot))
+		return nc;
+	return vm_get_page_prot(VM_NONE);
+}
+
+static inline int mp_mmap_prepare(struct vm_area_desc *desc)
+{
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx ? ctx->cur : NULL;
+	unsigned int changes;
+
+	if (!map) {
+		kunit_fail_current_test("mmap_prepare hook called with no mapping in progress");
+		return -EINVAL;
+	}
+	changes = map->behaviour->changes;
+	map->hook_calls++;
+	memcpy(&map->seen, desc, sizeof(*desc));
+	if (changes & MP_SETS_FLAGS)
+		mp_desc_set_flags(desc, mp_desc_flags(desc) | MP_SET_FLAGS);
+	if (changes & MP_CLEARS_FLAGS)
+		mp_desc_set_flags(desc, mp_desc_flags(desc) & ~MP_CLEAR_FLAGS);
+	if (changes & MP_CHANGES_PGOFF)
+		desc->pgoff += MP_PGOFF_SHIFT;
+	if (changes & MP_REPLACES_VM_FILE)
+		mp_desc_set_vm_file(desc, mp_new_vm_file(ctx->replacement));
+	if (changes & MP_INSTALLS_VM_OPS)
+		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_fault_close_vm_ops :
+							       &mp_fault_vm_ops;
+	if (changes & MP_SETS_PRIVATE_DATA)
+		desc->private_data = &ctx->cookie;
+	if (changes & MP_CHANGES_PAGE_PROT)
+		desc->page_prot = mp_other_prot(desc->page_prot);
+	if (changes & MP_CLEARS_VM_OPS)
+		desc->vm_ops = NULL;
+	if (changes & MP_INSTALLS_MAPPED)
+		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_mapped_close_vm_ops :
+							       &mp_mapped_vm_ops;
+	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
+	memcpy(&map->left, desc, sizeof(*desc));
+	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
+}
+
+/* Record the compat layer's write-back before mmap() post-processes it. */
+static inline int mp_outer_done(struct vm_area_struct *vma, int ret)
+{
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx ? ctx->cur : NULL;
+
+	if (!map) {
+		kunit_fail_current_test("stacking .mmap() called with no mapping in progress");
+		return ret;
+	}
+	map->wrote_back = true;
+	map->compat_ret = ret;
+	mp_snapshot(vma, &map->writeback);
+	return ret;
+}
+
+static inline int mp_nested_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	vma_set_file(vma, ctx->inner);
+	return mp_outer_done(vma, vfs_mmap(vma->vm_file, vma));
+}
+
+static inline int mp_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	return mp_outer_done(vma, vfs_mmap(ctx->inner, vma));
+}
+
+static inline int mp_compat_vma_mmap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	vma_set_file(vma, ctx->inner);
+	return mp_outer_done(vma, mp_compat_vma_mmap(ctx->inner, vma));
+}
+
+static inline int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+
+	return mp_outer_done(vma, mp_compat_split(ctx->inner->f_op, file, vma));
+}
+
+/* overlayfs and FUSE passthrough: mmap() of the user file maps the backing file. */
+static inline void mp_accessed(struct file *user_file)
+{
+	struct mp_ctx *ctx = mp_ctx();
+	struct mp_map *map = ctx ? ctx->cur : NULL;
+
+	if (!map)
+		return;
+	map->accessed++;
+	map->accessed_file = user_file;
+}
+
+static inline int mp_backing_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = file->private_data;
+	struct backing_file_ctx bctx = {
+		.cred = current_cred(),
+		.accessed = mp_accessed,
+	};
+
+	if (!IS_ENABLED(CONFIG_FS_STACK))
+		return -ENODEV;
+	return mp_outer_done(vma, backing_file_mmap(ctx->backing, vma, &bctx));
+}
+
+/* A uio driver whose hook is the table's. */
+static inline int mp_uio_mmap_prepare(struct uio_info *info, struct vm_area_desc *desc)
+{
+	return mp_mmap_prepare(desc);
+}
+
+
+static const struct file_operations mp_inner_fops = {
+	.owner = THIS_MODULE,
+	.mmap_prepare = mp_mmap_prepare,
+};
+
+/* The outer (stacking) file of each route; the native route has none. */
+static const struct file_operations mp_outer_fops[] = {
+	[MP_NESTED] = { .owner = THIS_MODULE, .mmap = mp_nested_mmap },
+	[MP_SHM] = { .owner = THIS_MODULE, .mmap = mp_shm_mmap },
+	[MP_COMPAT_VMA_MMAP] = { .owner = THIS_MODULE, .mmap = mp_compat_vma_mmap_mmap },
+	[MP_COMPAT_SPLIT] = { .owner = THIS_MODULE, .mmap = mp_compat_split_mmap },
+	[MP_BACKING] = { .owner = THIS_MODULE, .mmap = mp_backing_mmap },
+};
+
+static const struct file_operations mp_no_hook_fops = {
+	.owner = THIS_MODULE,
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_fput, fput, struct file *);
+
+static inline struct file *mp_file(struct kunit *test, const struct file_operations *fops)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+/*
+ * A file of its own inode, whose i_fop are @fops: vfs_open() of its path, as
+ * backing_file_open() does it, then finds the hooks.
+ */
+static inline struct file *mp_private_file(struct kunit *test, const struct file_operations *fops)
+{
+	struct file *file;
+
+	file = anon_inode_create_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR,
+					 NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	file_inode(file)->i_fop = fops;
+	return file;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_kern_unmount, kern_unmount, struct vfsmount *);
+
+/*
+ * A private mount of @fs_name, which no path outside the test reaches. For the
+ * suites that are built in: put_filesystem() is not exported.
+ */
+static inline struct vfsmount *mp_mount(struct kunit *test, const char *fs_name)
+{
+	struct file_system_type *type;
+	struct vfsmount *mnt;
+
+	type = get_fs_type(fs_name);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no file system %s", fs_name);
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mnt);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_kern_unmount, mnt));
+	return mnt;
+}
+
+/* @name under @mnt, opened as open(2) would open it. */
+static inline struct file *mp_open_at(struct kunit *test, struct vfsmount *mnt, const char *name,
+			       int flags)
+{
+	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, file, "open of %s", name);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	return file;
+}
+
+/*
+ * Device nodes: KUnit runs before user space mounts /dev, so the suite mounts
+ * devtmpfs itself. The nodes are there: device_add() waits for devtmpfs.
+ */
+static inline struct vfsmount *mp_devtmpfs(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEVTMPFS))
+		kunit_skip(test, "needs CONFIG_DEVTMPFS to open device nodes");
+	return mp_mount(test, "devtmpfs");
+}
+
+/* backing_file_open() of ctx->inner under @user_file, as overlayfs opens one. */
+static inline struct file *mp_backing_file(struct kunit *test, struct file *user_file, int flags)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct file *file;
+
+	if (!IS_ENABLED(CONFIG_FS_STACK))
+		kunit_skip(test, "needs CONFIG_FS_STACK (overlayfs or FUSE passthrough)");
+	file = mp_backing_file_open(user_file, flags, &ctx->inner->f_path);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
+	ctx->backing = file;
+	return file;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_uio_unregister, uio_unregister_device, struct uio_info *);
+
+/* A uio device with one map, of @size bytes at @index; its char device, opened. */
+static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, unsigned long size)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct vfsmount *mnt;
+	struct uio_info *info;
+	struct device *parent;
+
+	if (!IS_REACHABLE(CONFIG_UIO))
+		kunit_skip(test, "needs CONFIG_UIO (built in, if the suite is)");
+	/* overlay-only: begin */
+	if (!MP_HAVE_UIO_HOOK)
+		kunit_skip(test, "uio's mmap_prepare arrived in 7.1");
+	/* overlay-only: end */
+	mnt = mp_devtmpfs(test);
+	parent = kunit_device_register(test, "mmap_prepare_kunit_uio");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	info->name = "mmap_prepare_kunit";
+	info->version = "0";
+	/* uio_mmap() takes the page offset for the index of the map. */
+	info->mem[index].name = "mmap_prepare_kunit";
+	info->mem[index].size = size;
+	mp_uio_set_mmap_prepare(info, mp_uio_mmap_prepare);
+	KUNIT_ASSERT_EQ(test, 0, uio_register_device(parent, info));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_uio_unregister, info));
+	ctx->uio = info->uio_dev;
+	return mp_open_at(test, mnt, dev_name(&info->uio_dev->dev), O_RDWR);
+}
+
+/* The file mmap() is called on to take @route to ctx->inner's hook. */
+static inline struct file *mp_route_file(struct kunit *test, enum mp_route route)
+{
+	struct file *file;
+
+	if (route == MP_UIO)
+		return mp_uio_file(test, MP_PGOFF, MP_LEN);
+	file = mp_file(test, &mp_outer_fops[route]);
+	if (route == MP_BACKING)
+		mp_backing_file(test, file, O_RDWR);
+	return file;
+}
+
+static inline unsigned long mp_vm_mmap(struct file *file, bool map_private, bool writable)
+{
+	return vm_mmap(file, 0, MP_LEN, PROT_READ | (writable ? PROT_WRITE : 0),
+		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
+}
+
+/*
+ * Map map->file once; record what the hook, the route and the VMA show.
+ *
+ * A row whose hook the kernel WARNs about maps with the warning suppressed,
+ * and counts it inside the suppression block. The native mapping asserts the
+ * one warning. Other routes reach the same WARN_ON_ONCE() again: where the
+ * architecture lacks __WARN_FLAGS (UML), a suppressed warning spends the
+ * site's once budget, so they only assert that there is no second warning.
+ */
+static inline void mp_do_map(struct kunit *test, struct mp_map *map)
+{
+	const struct mp_behaviour *b = map->behaviour;
+	struct mp_ctx *ctx = test->priv;
+	struct vm_area_struct *vma;
+	bool found;
+
+	ctx->cur = map;
+	if (!b->warns) {
+		map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+	} else if (map->route == MP_NATIVE && !map->reference) {
+		if (!IS_ENABLED(CONFIG_BUG))
+			kunit_skip(test, "requires CONFIG_BUG");
+		kunit_warning_suppress(test) {
+			map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+			KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		}
+	} else {
+		kunit_warning_suppress(test) {
+			map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+			KUNIT_EXPECT_LE_MSG(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1,
+					    "warnings of one mmap()");
+		}
+	}
+	if (IS_ERR_VALUE(map->addr))
+		return;
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, map->addr);
+	found = vma && vma->vm_start == map->addr;
+	if (found)
+		mp_snapshot(vma, &map->final);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_TRUE_MSG(test, found, "no VMA at the address mmap() returned");
+}
+static inline bool mp_outer_is_desc_file(enum mp_route route)
+{
+	return route == MP_COMPAT_SPLIT || route == MP_UIO;
+}
+
+static inline bool mp_outer_stays_vm_file(enum mp_route route)
+{
+	return route == MP_SHM || route == MP_COMPAT_SPLIT || route == MP_UIO;
+}
+
+/* The route's own .mmap(), which records the compat write-back, is the suite's. */
+static inline bool mp_outer_is_ours(enum mp_route route)
+{
+	return route != MP_NATIVE && route != MP_UIO;
+}
+
+/*
+ * VM_MAYEXEC comes from the mount of the file mmap() was called on (noexec),
+ * not from the hook: the suite's own files are on the anon inode mount, which
+ * is noexec, and a device node or a file system's file is not.
+ */
+static inline vm_flags_t mp_mount_flags(const struct mp_map *via)
+{
+	return via->route == MP_UIO ? VM_MAYEXEC : 0;
+}
+
+/* The compat layer's inputs: the descriptor reflects the VMA and the file. */
+static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
+{
+	const struct vm_area_desc *d = &map->seen;
+	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
+	vm_flags_t never = VM_WRITE | VM_EXEC;
+	vm_flags_t flags = mp_desc_flags(d);
+	struct file *vm_file = mp_outer_stays_vm_file(map->route) ? map->file : map->inner;
+	struct file *file = mp_outer_is_desc_file(map->route) ? map->file : map->inner;
+
+	/* overlay-only: begin */
+	/* Before 6.18 the descriptor has one file, the one the VMA will map. */
+	if (!MP_DESC_HAS_FILE)
+		file = vm_file;
+	/* overlay-only: end */
+	if (map->behaviour->map_private)
+		never |= VM_SHARED | VM_MAYSHARE;
+	else
+		must |= VM_SHARED | VM_MAYSHARE;
+
+	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
+	KUNIT_EXPECT_PTR_EQ(test, mp_desc_file(d), file);
+	KUNIT_EXPECT_PTR_EQ(test, mp_desc_vm_file(d), vm_file);
+	KUNIT_EXPECT_EQ(test, d->end - d->start, MP_LEN);
+	KUNIT_EXPECT_EQ(test, d->start & ~PAGE_MASK, 0);
+	if (!IS_ERR_VALUE(map->addr))
+		KUNIT_EXPECT_EQ(test, d->start, map->addr);
+	KUNIT_EXPECT_EQ(test, d->pgoff, MP_PGOFF);
+	KUNIT_EXPECT_EQ_MSG(test, flags & must, must, "flags %#lx", (unsigned long)flags);
+	KUNIT_EXPECT_EQ_MSG(test, flags & never, 0, "flags %#lx", (unsigned long)flags);
+	KUNIT_EXPECT_EQ(test, pgprot_val(d->page_prot), pgprot_val(vm_get_page_prot(flags)));
+	/*
+	 * Even where the caller set some (uio_mmap() sets its device): the
+	 * descriptor starts as the native path's would, and its write-back
+	 * replaces the caller's.
+	 */
+	KUNIT_EXPECT_NULL(test, d->private_data);
+	KUNIT_EXPECT_TRUE(test, mp_desc_action_is_nothing(d));
+	/* overlay-only: begin */
+	if (!MP_DESC_HAS_VM_OPS) {
+		KUNIT_EXPECT_NULL(test, d->vm_ops);
+		return;
+	}
+	/* overlay-only: end */
+	/* Pre-filled from the VMA. */
+	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
+}
+
+/* The VMA @v shows exactly what the hook (and its action) left. */
+static inline void mp_expect_vma_is_desc(struct kunit *test, const char *which,
+				  const struct mp_vma *v, const struct mp_map *map)
+{
+	const struct vm_area_desc *left = &map->left;
+	const struct mp_behaviour *b = map->behaviour;
+	vm_flags_t flags = mp_desc_flags(left) | b->adds_flags;
+	void *private_data = b->mapped_private ? &mp_ctx()->mapped_cookie : left->private_data;
+
+	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, mp_desc_vm_file(left), "%s: vm_file", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, private_data,
+				"%s: private_data", which);
+	/* overlay-only: begin */
+	if (!left->vm_ops && !MP_DESC_HAS_VM_OPS) {
+		/* No vm_ops from the hook: the VMA keeps its dummy ones. */
+		KUNIT_EXPECT_NOT_NULL_MSG(test, v->vm_ops, "%s: vm_ops", which);
+		KUNIT_EXPECT_FALSE_MSG(test, v->anonymous, "%s: anonymous", which);
+		return;
+	}
+	/* overlay-only: end */
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
+}
+
+/* Two VMAs agree in everything a route must not change. */
+static inline void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
+			       const struct mp_vma *native, vm_flags_t mount_flags)
+{
+	KUNIT_EXPECT_EQ_MSG(test, v->flags & ~mount_flags, native->flags & ~mount_flags,
+			    "flags differ from native");
+	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, native->pgoff, "pgoff differs from native");
+	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(v->page_prot), pgprot_val(native->page_prot),
+			    "page_prot differs from native");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, native->vm_ops, "vm_ops differ from native");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, native->private_data,
+				"private_data differs from native");
+	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, native->anonymous,
+			    "anonymous differs from native");
+}
+
+/* The test pages read back through the user mapping. */
+static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
+{
+	const struct mp_behaviour *b = map->behaviour;
+	u8 buf[MP_READBACK];
+	int i;
+
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)(map->addr +
+						MP_FAULT_PAGE * PAGE_SIZE), sizeof(buf)), 0);
+	for (i = 0; i < sizeof(buf); i++)
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], MP_PATTERN + MP_FAULT_PAGE, "byte %d", i);
+	/* Actions populate the page tables: only a hook's vm_ops fault. */
+	KUNIT_EXPECT_EQ(test, map->faults, b->faults);
+	if (b->faults)
+		KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
+}
+
+/* vm_ops->mapped() ran as often as the row says, on the VMA as the hook left it. */
+static inline void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsigned long addr)
+{
+	KUNIT_ASSERT_EQ(test, map->mapped_calls, map->behaviour->mapped_calls);
+	if (!map->mapped_calls)
+		return;
+	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
+	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
+	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, map->left.pgoff);
+	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, mp_desc_vm_file(&map->left));
+}
+
+/* Files whose reference counts a mapping must leave balanced. */
+enum { MP_INNER, MP_REPLACEMENT, MP_MAPPED, MP_NR_FILES };
+
+static const char * const mp_file_names[MP_NR_FILES] = {
+	"inner", "replacement", "mmap()ed",
+};
+
+static inline void mp_file_counts(const struct mp_map *map, struct file *files[MP_NR_FILES],
+			   long counts[MP_NR_FILES])
+{
+	struct mp_ctx *ctx = mp_ctx();
+	int i;
+
+	files[MP_INNER] = map->inner;
+	files[MP_REPLACEMENT] = ctx->replacement;
+	files[MP_MAPPED] = map->file;
+	for (i = 0; i < MP_NR_FILES; i++)
+		counts[i] = file_count(files[i]);
+}
+
+/* Counts are back to @before, plus the one reference a VMA holds on @mapped. */
+static inline void mp_expect_counts(struct kunit *test, const struct mp_map *map, const char *when,
+			     const long before[MP_NR_FILES], const struct file *mapped)
+{
+	struct file *files[MP_NR_FILES];
+	long now[MP_NR_FILES];
+	int i;
+
+	mp_file_counts(map, files, now);
+	for (i = 0; i < MP_NR_FILES; i++) {
+		if (i == MP_MAPPED && files[i] == files[MP_INNER])
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
+				    "%s, %s route: references to the %s file", when,
+				    mp_route_names[map->route], mp_file_names[i]);
+	}
+}
+
+/* backing_file_mmap() tells its caller that the user file was accessed. */
+static inline void mp_expect_accessed(struct kunit *test, const struct mp_map *map, int calls)
+{
+	if (map->route != MP_BACKING)
+		calls = 0;
+	KUNIT_EXPECT_EQ_MSG(test, map->accessed, calls, "calls of backing_file_ctx->accessed()");
+	if (calls && map->accessed)
+		KUNIT_EXPECT_PTR_EQ(test, map->accessed_file, map->file);
+}
+
+/* Map map->file through map->route and check everything observable. */
+static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
+{
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	int map_count = current->mm->map_count;
+
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+
+	KUNIT_ASSERT_EQ(test, map->hook_calls, 1);
+	mp_expect_inputs(test, map);
+	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	mp_expect_accessed(test, map, 1);
+
+	if (map->behaviour->error) {
+		int error = map->behaviour->error;
+		struct vm_area_struct *vma;
+
+		KUNIT_EXPECT_EQ_MSG(test, (long)map->addr, (long)error, "mmap() error");
+		if (map->wrote_back)
+			KUNIT_EXPECT_EQ_MSG(test, map->compat_ret, error, "compat call's error");
+		mp_expect_mapped(test, map, map->seen.start);
+		mmap_read_lock(current->mm);
+		vma = find_vma_intersection(current->mm, map->seen.start, map->seen.end);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_NULL_MSG(test, vma, "failed mmap() left a VMA");
+		/* Mapped after all: undo it, so that no reference of its counts as leaked. */
+		if (!IS_ERR_VALUE(map->addr))
+			vm_munmap(map->addr, MP_LEN);
+		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
+				    "%s route: vm_ops->close() of a failed mapping",
+				    mp_route_names[map->route]);
+		return;
+	}
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "mmap() failed: %ld",
+			       (long)map->addr);
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, 0, "vm_ops->close() while mapped");
+	if (map->wrote_back) {
+		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
+		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, map);
+		KUNIT_EXPECT_EQ(test, pgprot_val(map->writeback.page_prot),
+				pgprot_val(map->left.page_prot));
+	}
+	mp_expect_vma_is_desc(test, "mapped VMA", &map->final, map);
+	/* mmap() recomputes the protection from the flags, keeping cache bits. */
+	KUNIT_EXPECT_EQ(test, pgprot_val(map->final.page_prot),
+			pgprot_val(pgprot_modify(map->left.page_prot,
+						 vm_get_page_prot(map->final.flags))));
+	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
+	mp_expect_mapped(test, map, map->addr);
+	if (map->behaviour->changes & MP_HIDES_FROM_RMAP) {
+		struct address_space *mapping = mp_desc_vm_file(&map->left)->f_mapping;
+
+		KUNIT_EXPECT_FALSE_MSG(test, rwsem_is_locked(&mapping->i_mmap_rwsem),
+				       "rmap lock still held after mmap()");
+	}
+	if (map->behaviour->readable)
+		mp_expect_data(test, map);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	mp_expect_counts(test, map, "after munmap()", before, NULL);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+	KUNIT_EXPECT_EQ_MSG(test, map->closes, !!(map->behaviour->changes & MP_INSTALLS_CLOSE),
+			    "vm_ops->close() calls after munmap()");
+}
+
+/* The route's caller refused the mapping before any hook ran. */
+static inline void mp_expect_refused(struct kunit *test, struct mp_map *map, int error)
+{
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	int map_count = current->mm->map_count;
+
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+	KUNIT_EXPECT_EQ_MSG(test, (long)map->addr, (long)error, "%s route: mmap() error",
+			    mp_route_names[map->route]);
+	KUNIT_EXPECT_EQ(test, map->hook_calls, 0);
+	mp_expect_accessed(test, map, 0);
+	if (!IS_ERR_VALUE(map->addr))
+		vm_munmap(map->addr, MP_LEN);
+	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
+	mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+}
+
+/* A mapping of @file through @route, with the hook behaving as @b says. */
+static inline struct mp_map *mp_new_map(struct kunit *test, enum mp_route route,
+				 const struct mp_behaviour *b, struct file *file)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct mp_map *map = kunit_kzalloc(test, sizeof(*map), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map->route = route;
+	map->behaviour = b;
+	map->file = file;
+	map->inner = route == MP_BACKING ? ctx->backing : ctx->inner;
+	return map;
+}
+
+/* overlay-only: begin */
+/* Skip a case whose route or hook needs what this kernel lacks. */
+static inline void mp_skip_missing_features(struct kunit *test, enum mp_route route,
+				     const struct mp_behaviour *b)
+{
+	if (!MP_HAVE_SPLIT_ROUTE && route == MP_COMPAT_SPLIT)
+		kunit_skip(test, MP_NO_SPLIT_ROUTE);
+	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
+		kunit_skip(test, MP_NO_ACTIONS);
+	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
+		kunit_skip(test, MP_NO_ANON_HOOK);
+	if (!MP_HAVE_OVERRIDE_CHECK && (b->changes & MP_ACTION_BAD_OVERRIDE))
+		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
+	if (!MP_HAVE_WARN_SUPPRESS && b->warns)
+		kunit_skip(test, MP_NO_SUPPRESS);
+}
+
+/* overlay-only: end */
+
+/*
+ * Map map->file natively, only to record the reference VMA that another
+ * route's mapping is compared with: the native cases assert it.
+ */
+static inline void mp_map_reference(struct kunit *test, struct mp_map *map)
+{
+	map->reference = true;
+	mp_do_map(test, map);
+	if (!IS_ERR_VALUE(map->addr))
+		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+}
+
+/*
+ * Map the row's file natively, for reference, then through @route, and check
+ * the stacked mapping: as the hook left it, and as the native one.
+ */
+static inline void mp_stacked_case(struct kunit *test, enum mp_route route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	struct mp_map *native, *via;
+
+	/* overlay-only: begin */
+	mp_skip_missing_features(test, route, b);
+	/* overlay-only: end */
+	/* backing_file_open() opens the inner file's path, so it needs an inode of its own. */
+	if (route == MP_BACKING)
+		ctx->inner = mp_private_file(test, &mp_inner_fops);
+	native = mp_new_map(test, MP_NATIVE, b, ctx->inner);
+	mp_map_reference(test, native);
+
+	via = mp_new_map(test, route, b, mp_route_file(test, route));
+	mp_map_and_check(test, via);
+
+	/* The hook saw the same VMA state as natively ... */
+	KUNIT_EXPECT_EQ_MSG(test, mp_desc_flags(&via->seen) & ~mp_mount_flags(via),
+			    mp_desc_flags(&native->seen) & ~mp_mount_flags(via),
+			    "flags handed to the hook differ from native");
+	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(via->seen.page_prot),
+			    pgprot_val(native->seen.page_prot),
+			    "page_prot handed to the hook differs from native");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, via->seen.vm_ops, native->seen.vm_ops,
+				"vm_ops handed to the hook differ from native");
+	/* ... and mmap() produced the same VMA. */
+	if (!b->error && !IS_ERR_VALUE(native->addr))
+		mp_expect_same_vma(test, &via->final, &native->final, mp_mount_flags(via));
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
+
+/* Each case: its own mm, the synthetic files and the test pages. */
+static inline int mp_init(struct kunit *test)
+{
+	struct mp_ctx *ctx;
+	struct page *page;
+	void *slab;
+	int i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	KUNIT_ASSERT_EQ(test, kunit_attach_mm(), 0);
+
+	ctx->inner = mp_file(test, &mp_inner_fops);
+	ctx->replacement = mp_file(test, &mp_inner_fops);
+	/* Contiguous, for PFN remaps; split, so each can be mapped on its own. */
+	page = alloc_pages(GFP_KERNEL, ilog2(MP_PAGES));
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	split_page(page, ilog2(MP_PAGES));
+	for (i = 0; i < MP_PAGES; i++) {
+		ctx->pages[i] = page + i;
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_put_page, page + i));
+		memset(page_address(page + i), MP_PATTERN + i, PAGE_SIZE);
+	}
+	slab = kunit_kzalloc(test, MP_SLAB_BYTES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slab);
+	for (i = 0; i < MP_PAGES; i++)
+		ctx->slab_pages[i] = virt_to_page(slab);
+	return 0;
+}
+
+#endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_H */

@@ -131,6 +131,9 @@ static void can_mmap_file_accepts_exactly_one_hook(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, can_mmap_file(mp_file(test, &mp_outer_fops[MP_SHM])));
 }
 
+/* A hook that changes nothing. */
+static const struct mp_behaviour mp_plain_shared = { .name = "plain_shared" };
+
 static const struct file_operations mp_both_hooks_fops = {
 	.owner = THIS_MODULE,
 	.mmap = mp_shm_mmap,
@@ -168,6 +171,10 @@ static void can_mmap_file_rejects_both_hooks(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ok);
 	KUNIT_EXPECT_EQ(test, (long)addr, (long)-ENODEV);
 }
+
+static const struct file_operations mp_no_hook_fops = {
+	.owner = THIS_MODULE,
+};
 
 /* ... nor neither. */
 static void can_mmap_file_rejects_no_hook(struct kunit *test)

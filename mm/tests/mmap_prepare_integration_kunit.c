@@ -141,6 +141,16 @@ static void sysv_shm_attach_twice_shares_pages(struct kunit *test)
 }
 #endif
 
+/* A hook that changes nothing: these cases are about the caller. */
+static const struct mp_behaviour mp_plain_shared = { .name = "plain_shared" };
+static const struct mp_behaviour mp_plain_private = {
+	.name = "plain_private", .map_private = true,
+};
+
+static const struct file_operations mp_no_hook_fops = {
+	.owner = THIS_MODULE,
+};
+
 /* backing_file_mmap()'s own checks of the backing file, before any hook runs. */
 struct mp_backing_refusal {
 	const char *name;

@@ -214,12 +214,6 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 };
 
-/* A hook that changes nothing, for cases about the caller, not the hook. */
-static const struct mp_behaviour mp_plain_shared = { .name = "plain_shared" };
-static const struct mp_behaviour mp_plain_private = {
-	.name = "plain_private", .map_private = true,
-};
-
 /* How the synthetic file reaches its .mmap_prepare() hook. */
 enum mp_route {
 	MP_NATIVE,		/* mmap() of the file itself */
@@ -506,10 +500,6 @@ static const struct file_operations mp_outer_fops[] = {
 	[MP_COMPAT_VMA_MMAP] = { .owner = THIS_MODULE, .mmap = mp_compat_vma_mmap_mmap },
 	[MP_COMPAT_SPLIT] = { .owner = THIS_MODULE, .mmap = mp_compat_split_mmap },
 	[MP_BACKING] = { .owner = THIS_MODULE, .mmap = mp_backing_mmap },
-};
-
-static const struct file_operations mp_no_hook_fops = {
-	.owner = THIS_MODULE,
 };
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_fput, fput, struct file *);

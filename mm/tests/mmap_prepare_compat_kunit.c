@@ -22,7 +22,7 @@
  * When the compat layer goes, so does this file.
  */
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_compat_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
@@ -33,19 +33,19 @@ KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
  */
 static void shape_backing_file_vfs_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_NESTED);
+	mp_stacked_case(test, &mp_routes[MP_NESTED]);
 }
 
 /* SysV shm and i915: vfs_mmap() of the file underneath; vm_file stays the caller's. */
 static void shape_shm_vfs_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_SHM);
+	mp_stacked_case(test, &mp_routes[MP_SHM]);
 }
 
 /* compat_vma_mmap() called directly, as exported for drivers. */
 static void shape_compat_vma_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_COMPAT_VMA_MMAP);
+	mp_stacked_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
 /*
@@ -54,23 +54,23 @@ static void shape_compat_vma_mmap(struct kunit *test)
  */
 static void shape_split_compat_vma_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_COMPAT_SPLIT);
+	mp_stacked_case(test, &mp_routes[MP_COMPAT_SPLIT]);
 }
 
 /* The mmap action rows through the same shapes. */
 static void action_shape_backing_file_vfs_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_NESTED);
+	mp_stacked_case(test, &mp_routes[MP_NESTED]);
 }
 
 static void action_shape_shm_vfs_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_SHM);
+	mp_stacked_case(test, &mp_routes[MP_SHM]);
 }
 
 static void action_shape_compat_vma_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_COMPAT_VMA_MMAP);
+	mp_stacked_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
 /* A stacking driver that completes an I/O remap no prepare step delegated. */
@@ -128,7 +128,7 @@ static void can_mmap_file_accepts_exactly_one_hook(struct kunit *test)
 	struct mp_ctx *ctx = test->priv;
 
 	KUNIT_EXPECT_TRUE(test, can_mmap_file(ctx->inner));
-	KUNIT_EXPECT_TRUE(test, can_mmap_file(mp_file(test, &mp_outer_fops[MP_SHM])));
+	KUNIT_EXPECT_TRUE(test, can_mmap_file(mp_file(test, &mp_shm_fops)));
 }
 
 /* A hook that changes nothing. */
@@ -159,7 +159,7 @@ static void can_mmap_file_rejects_both_hooks(struct kunit *test)
 		kunit_skip(test, "requires CONFIG_BUG");
 
 	/* Should the kernel map it after all, the hooks find a mapping to fill in. */
-	ctx->cur = mp_new_map(test, MP_SHM, &mp_plain_shared, file);
+	ctx->cur = mp_new_map(test, &mp_routes[MP_SHM], &mp_plain_shared, file);
 	kunit_warning_suppress(test) {
 		ok = can_mmap_file(file);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);

@@ -14,7 +14,7 @@
 
 #include <linux/kthread.h>
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_compat_kunit.h"
 
 /*
  * read(2) or write(2) of @len bytes of a debugfs file, at offset 0. Its files
@@ -156,7 +156,7 @@ static bool mp_fault_attempt(struct kunit *test, struct mp_map *map, int n)
 		mp_expect_counts(test, map, when, before, NULL);
 		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
 				    "%s, %s route: ->close() of a failed mapping", when,
-				    mp_route_names[map->route]);
+				    map->route->name);
 		return true;
 	}
 	/* The kernel got round the failure: the mapping must be whole. */
@@ -198,7 +198,7 @@ static const struct mp_behaviour *mp_behaviour_named(const char *name)
 	return NULL;
 }
 
-static void mp_sweep_case(struct kunit *test, enum mp_route route)
+static void mp_sweep_case(struct kunit *test, const struct mp_route *route)
 {
 	const struct mp_sweep_row *row = test->param_value;
 	const struct mp_behaviour *b = mp_behaviour_named(row->name);
@@ -207,14 +207,14 @@ static void mp_sweep_case(struct kunit *test, enum mp_route route)
 	struct file *file;
 
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	if (row->action && (route == MP_COMPAT_SPLIT || route == MP_UIO))
+	if (row->action && route->runs_hook_itself)
 		kunit_skip(test, "no action rows on the uio/hv routes, as in the route cases");
 	/* overlay-only: begin */
 	mp_skip_missing_features(test, route, b);
 	/* overlay-only: end */
-	if (route == MP_BACKING)
+	if (route->backing_file)
 		ctx->inner = mp_private_file(test, &mp_inner_fops);
-	file = route == MP_NATIVE ? ctx->inner : mp_route_file(test, route);
+	file = route->open ? route->open(test, route) : ctx->inner;
 	mp_fault_settings(test);
 	for (n = 1; n <= MP_FAULT_MAX; n++) {
 		if (!mp_fault_attempt(test, mp_new_map(test, route, b, file), n))
@@ -230,37 +230,37 @@ static void mp_sweep_case(struct kunit *test, enum mp_route route)
 
 static void native(struct kunit *test)
 {
-	mp_sweep_case(test, MP_NATIVE);
+	mp_sweep_case(test, &mp_native);
 }
 
 static void shape_backing_file_vfs_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_NESTED);
+	mp_sweep_case(test, &mp_routes[MP_NESTED]);
 }
 
 static void shape_shm_vfs_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_SHM);
+	mp_sweep_case(test, &mp_routes[MP_SHM]);
 }
 
 static void shape_compat_vma_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_COMPAT_VMA_MMAP);
+	mp_sweep_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
 static void shape_split_compat_vma_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_COMPAT_SPLIT);
+	mp_sweep_case(test, &mp_routes[MP_COMPAT_SPLIT]);
 }
 
 static void real_backing_file_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_BACKING);
+	mp_sweep_case(test, &mp_routes[MP_BACKING]);
 }
 
 static void real_uio_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, MP_UIO);
+	mp_sweep_case(test, &mp_routes[MP_UIO]);
 }
 
 static struct kunit_case mmap_prepare_fault_injection_cases[] = {

@@ -20,7 +20,7 @@
 #include <linux/shm.h>
 #include <linux/syscalls.h>
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_compat_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
@@ -28,18 +28,18 @@ KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
 /* overlayfs and FUSE passthrough: the rows through backing_file_mmap(). */
 static void real_backing_file_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_BACKING);
+	mp_stacked_case(test, &mp_routes[MP_BACKING]);
 }
 
 static void action_real_backing_file_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_BACKING);
+	mp_stacked_case(test, &mp_routes[MP_BACKING]);
 }
 
 /* A uio driver with the synthetic hook: the rows through uio_mmap(). */
 static void real_uio_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, MP_UIO);
+	mp_stacked_case(test, &mp_routes[MP_UIO]);
 }
 
 /*
@@ -181,7 +181,7 @@ static void backing_file_mmap_checks_backing_file(struct kunit *test)
 	struct mp_map *map;
 
 	ctx->inner = mp_private_file(test, r->fops);
-	user_file = mp_file(test, &mp_outer_fops[MP_BACKING]);
+	user_file = mp_file(test, &mp_backing_fops);
 	if (r->append_only) {
 		file_inode(ctx->inner)->i_flags |= S_APPEND;
 		/* backing_file_open() itself refuses a writer that does not append. */
@@ -193,7 +193,7 @@ static void backing_file_mmap_checks_backing_file(struct kunit *test)
 		}
 	}
 	mp_backing_file(test, user_file, O_RDWR | (r->append_only ? O_APPEND : 0));
-	map = mp_new_map(test, MP_BACKING, b, user_file);
+	map = mp_new_map(test, &mp_routes[MP_BACKING], b, user_file);
 	if (r->error)
 		mp_expect_refused(test, map, r->error);
 	else
@@ -223,7 +223,7 @@ static void uio_mmap_checks_map(struct kunit *test)
 	const struct mp_uio_map *m = test->param_value;
 	struct mp_map *map;
 
-	map = mp_new_map(test, MP_UIO, &mp_plain_shared, mp_uio_file(test, m->index, m->size));
+	map = mp_new_map(test, &mp_routes[MP_UIO], &mp_plain_shared, mp_uio_file(test, m->index, m->size));
 	if (m->error)
 		mp_expect_refused(test, map, m->error);
 	else
@@ -339,9 +339,9 @@ static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
 	mp_file_counts(map, files, m->before);
 	mp_do_map(test, map);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "%s route: mmap() failed: %ld",
-			       mp_route_names[map->route], (long)map->addr);
+			       map->route->name, (long)map->addr);
 	mp_expect_accessed(test, map, 1);
-	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	KUNIT_EXPECT_EQ(test, map->wrote_back, map->route->records_writeback);
 	vm_file = map->final.vm_file;
 	if (map->wrote_back) {
 		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
@@ -360,7 +360,7 @@ static void mp_real_map(struct kunit *test, const struct mp_real_file *r,
 		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, m->own));
 		KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 2,
 				    "while mapped, %s route: references to the hook's file",
-				    mp_route_names[map->route]);
+				    map->route->name);
 	} else {
 		KUNIT_EXPECT_PTR_EQ(test, vm_file, map->inner);
 	}
@@ -377,14 +377,14 @@ static void mp_real_unmap(struct kunit *test, struct mp_real_map *m)
 		return;
 	KUNIT_EXPECT_EQ_MSG(test, file_count(m->own), 1,
 			    "after munmap(), %s route: references to the hook's file",
-			    mp_route_names[m->map->route]);
+			    m->map->route->name);
 }
 
 /*
  * Map the real file natively, and check it; or, for reference, natively and
  * then through @route, and check the stacked mapping against the native one.
  */
-static void mp_real_case(struct kunit *test, enum mp_route route)
+static void mp_real_case(struct kunit *test, const struct mp_route *route)
 {
 	const struct mp_real_file *r = test->param_value;
 	const struct mp_behaviour *b = r->map_private ? &mp_real_private : &mp_real_shared;
@@ -404,8 +404,8 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 	if (!r->zero_filled)
 		KUNIT_ASSERT_EQ(test, kernel_write(ctx->inner, &byte, 1, &pos), 1);
 
-	native.map = mp_new_map(test, MP_NATIVE, b, ctx->inner);
-	if (route == MP_NATIVE) {
+	native.map = mp_new_map(test, &mp_native, b, ctx->inner);
+	if (route == &mp_native) {
 		mp_real_map(test, r, &native);
 		mp_real_unmap(test, &native);
 		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
@@ -417,7 +417,7 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 			       "native mmap() of the reference failed: %ld",
 			       (long)native.map->addr);
 
-	via.map = mp_new_map(test, route, b, mp_route_file(test, route));
+	via.map = mp_new_map(test, route, b, route->open(test, route));
 	mp_real_map(test, r, &via);
 	mp_expect_same_vma(test, &via.map->final, &native.map->final, VM_MAYEXEC);
 	/* A write through one mapping shows in the other if both map the file. */
@@ -429,7 +429,7 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 		byte = ~byte;
 	KUNIT_EXPECT_EQ_MSG(test, mp_peek(test, native.map->addr), byte,
 			    "native mapping after a write through the %s route's",
-			    mp_route_names[route]);
+			    route->name);
 	mp_real_unmap(test, &via);
 	KUNIT_ASSERT_EQ(test, vm_munmap(native.map->addr, MP_LEN), 0);
 	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
@@ -437,22 +437,22 @@ static void mp_real_case(struct kunit *test, enum mp_route route)
 
 static void real_hook_native(struct kunit *test)
 {
-	mp_real_case(test, MP_NATIVE);
+	mp_real_case(test, &mp_native);
 }
 
 static void real_hook_shape_backing_file_vfs_mmap(struct kunit *test)
 {
-	mp_real_case(test, MP_NESTED);
+	mp_real_case(test, &mp_routes[MP_NESTED]);
 }
 
 static void real_hook_shape_compat_vma_mmap(struct kunit *test)
 {
-	mp_real_case(test, MP_COMPAT_VMA_MMAP);
+	mp_real_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
 static void real_hook_backing_file_mmap(struct kunit *test)
 {
-	mp_real_case(test, MP_BACKING);
+	mp_real_case(test, &mp_routes[MP_BACKING]);
 }
 
 static struct kunit_case mmap_prepare_integration_cases[] = {

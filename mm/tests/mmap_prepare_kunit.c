@@ -29,9 +29,9 @@ static void mp_native_case(struct kunit *test)
 	struct mp_ctx *ctx = test->priv;
 
 	/* overlay-only: begin */
-	mp_skip_missing_features(test, MP_NATIVE, b);
+	mp_skip_missing_features(test, &mp_native, b);
 	/* overlay-only: end */
-	mp_map_and_check(test, mp_new_map(test, MP_NATIVE, b, ctx->inner));
+	mp_map_and_check(test, mp_new_map(test, &mp_native, b, ctx->inner));
 }
 
 /*

@@ -214,26 +214,31 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 };
 
-/* How the synthetic file reaches its .mmap_prepare() hook. */
-enum mp_route {
-	MP_NATIVE,		/* mmap() of the file itself */
-	MP_NESTED,		/* backing-file: switch vm_file, then vfs_mmap() */
-	MP_SHM,			/* SysV shm: vfs_mmap() on the inner file only */
-	MP_COMPAT_VMA_MMAP,	/* compat_vma_mmap() called directly */
-	MP_COMPAT_SPLIT,	/* uio/hv: compat_set_desc_from_vma(), hook, __compat_vma_mmap() */
-	MP_BACKING,		/* the real backing_file_mmap(), on a backing_file_open() file */
-	MP_UIO,			/* the real uio_mmap(), of an opened uio device */
+/*
+ * How a mapping reaches the synthetic file's .mmap_prepare() hook: natively,
+ * or through a stacking .mmap() (mmap_prepare_compat_kunit.h). What the hook
+ * and the VMA then see depends on these properties of the route alone.
+ */
+struct mp_route {
+	const char *name;
+	/* The file mmap() is called on; NULL: the synthetic file itself. */
+	struct file *(*open)(struct kunit *test, const struct mp_route *route);
+	const struct file_operations *fops;	/* of that file, for open() */
+	/* desc->file is the file mmap() was called on, not the one underneath. */
+	bool outer_is_desc_file;
+	/* The VMA keeps the file mmap() was called on as its vm_file. */
+	bool outer_keeps_vm_file;
+	/* The stacking .mmap() is the suite's: it records the compat write-back. */
+	bool records_writeback;
+	/* The hook runs under a backing_file_open() file (ctx->backing). */
+	bool backing_file;
+	/* The caller runs the hook itself (uio, hv): no mmap action rows. */
+	bool runs_hook_itself;
+	/* Flags from the caller's mount: VM_MAYEXEC where it is not noexec. */
+	vm_flags_t mount_flags;
 };
 
-static const char * const mp_route_names[] = {
-	[MP_NATIVE] = "native",
-	[MP_NESTED] = "nested",
-	[MP_SHM] = "shm-shaped",
-	[MP_COMPAT_VMA_MMAP] = "compat_vma_mmap",
-	[MP_COMPAT_SPLIT] = "__compat_vma_mmap",
-	[MP_BACKING] = "backing_file_mmap",
-	[MP_UIO] = "uio_mmap",
-};
+static const struct mp_route mp_native = { .name = "native" };
 
 /* One VMA, field by field. */
 struct mp_vma {
@@ -248,7 +253,7 @@ struct mp_vma {
 
 /* Everything observed while mapping once through one route. */
 struct mp_map {
-	enum mp_route route;
+	const struct mp_route *route;
 	const struct mp_behaviour *behaviour;
 	bool reference;			/* only recorded, to compare another route with */
 	struct file *file;		/* what mmap() was called on */
@@ -281,8 +286,8 @@ struct mp_ctx {
 	int cookie;			/* private data set by hooks */
 	int mapped_cookie;		/* private data set by ->mapped() */
 	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
-	struct file *backing;		/* backing_file_open() of inner, for MP_BACKING */
-	struct uio_device *uio;		/* the uio device of MP_UIO */
+	struct file *backing;		/* backing_file_open() of inner */
+	struct uio_device *uio;		/* the uio device of the uio route */
 };
 
 static inline struct mp_ctx *mp_ctx(void)
@@ -410,96 +415,9 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
 
-/* Record the compat layer's write-back before mmap() post-processes it. */
-static inline int mp_outer_done(struct vm_area_struct *vma, int ret)
-{
-	struct mp_ctx *ctx = mp_ctx();
-	struct mp_map *map = ctx ? ctx->cur : NULL;
-
-	if (!map) {
-		kunit_fail_current_test("stacking .mmap() called with no mapping in progress");
-		return ret;
-	}
-	map->wrote_back = true;
-	map->compat_ret = ret;
-	mp_snapshot(vma, &map->writeback);
-	return ret;
-}
-
-static inline int mp_nested_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct mp_ctx *ctx = file->private_data;
-
-	vma_set_file(vma, ctx->inner);
-	return mp_outer_done(vma, vfs_mmap(vma->vm_file, vma));
-}
-
-static inline int mp_shm_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct mp_ctx *ctx = file->private_data;
-
-	return mp_outer_done(vma, vfs_mmap(ctx->inner, vma));
-}
-
-static inline int mp_compat_vma_mmap_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct mp_ctx *ctx = file->private_data;
-
-	vma_set_file(vma, ctx->inner);
-	return mp_outer_done(vma, mp_compat_vma_mmap(ctx->inner, vma));
-}
-
-static inline int mp_compat_split_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct mp_ctx *ctx = file->private_data;
-
-	return mp_outer_done(vma, mp_compat_split(ctx->inner->f_op, file, vma));
-}
-
-/* overlayfs and FUSE passthrough: mmap() of the user file maps the backing file. */
-static inline void mp_accessed(struct file *user_file)
-{
-	struct mp_ctx *ctx = mp_ctx();
-	struct mp_map *map = ctx ? ctx->cur : NULL;
-
-	if (!map)
-		return;
-	map->accessed++;
-	map->accessed_file = user_file;
-}
-
-static inline int mp_backing_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct mp_ctx *ctx = file->private_data;
-	struct backing_file_ctx bctx = {
-		.cred = current_cred(),
-		.accessed = mp_accessed,
-	};
-
-	if (!IS_ENABLED(CONFIG_FS_STACK))
-		return -ENODEV;
-	return mp_outer_done(vma, backing_file_mmap(ctx->backing, vma, &bctx));
-}
-
-/* A uio driver whose hook is the table's. */
-static inline int mp_uio_mmap_prepare(struct uio_info *info, struct vm_area_desc *desc)
-{
-	return mp_mmap_prepare(desc);
-}
-
-
 static const struct file_operations mp_inner_fops = {
 	.owner = THIS_MODULE,
 	.mmap_prepare = mp_mmap_prepare,
-};
-
-/* The outer (stacking) file of each route; the native route has none. */
-static const struct file_operations mp_outer_fops[] = {
-	[MP_NESTED] = { .owner = THIS_MODULE, .mmap = mp_nested_mmap },
-	[MP_SHM] = { .owner = THIS_MODULE, .mmap = mp_shm_mmap },
-	[MP_COMPAT_VMA_MMAP] = { .owner = THIS_MODULE, .mmap = mp_compat_vma_mmap_mmap },
-	[MP_COMPAT_SPLIT] = { .owner = THIS_MODULE, .mmap = mp_compat_split_mmap },
-	[MP_BACKING] = { .owner = THIS_MODULE, .mmap = mp_backing_mmap },
 };
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_fput, fput, struct file *);
@@ -511,125 +429,6 @@ static inline struct file *mp_file(struct kunit *test, const struct file_operati
 	file = anon_inode_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
-	return file;
-}
-
-/*
- * A file of its own inode, whose i_fop are @fops: vfs_open() of its path, as
- * backing_file_open() does it, then finds the hooks.
- */
-static inline struct file *mp_private_file(struct kunit *test, const struct file_operations *fops)
-{
-	struct file *file;
-
-	file = anon_inode_create_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR,
-					 NULL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
-	file_inode(file)->i_fop = fops;
-	return file;
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(mp_kern_unmount, kern_unmount, struct vfsmount *);
-
-/*
- * A private mount of @fs_name, which no path outside the test reaches. For the
- * suites that are built in: put_filesystem() is not exported.
- */
-static inline struct vfsmount *mp_mount(struct kunit *test, const char *fs_name)
-{
-	struct file_system_type *type;
-	struct vfsmount *mnt;
-
-	type = get_fs_type(fs_name);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no file system %s", fs_name);
-	mnt = kern_mount(type);
-	put_filesystem(type);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mnt);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_kern_unmount, mnt));
-	return mnt;
-}
-
-/* @name under @mnt, opened as open(2) would open it. */
-static inline struct file *mp_open_at(struct kunit *test, struct vfsmount *mnt, const char *name,
-			       int flags)
-{
-	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, file, "open of %s", name);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
-	return file;
-}
-
-/*
- * Device nodes: KUnit runs before user space mounts /dev, so the suite mounts
- * devtmpfs itself. The nodes are there: device_add() waits for devtmpfs.
- */
-static inline struct vfsmount *mp_devtmpfs(struct kunit *test)
-{
-	if (!IS_ENABLED(CONFIG_DEVTMPFS))
-		kunit_skip(test, "needs CONFIG_DEVTMPFS to open device nodes");
-	return mp_mount(test, "devtmpfs");
-}
-
-/* backing_file_open() of ctx->inner under @user_file, as overlayfs opens one. */
-static inline struct file *mp_backing_file(struct kunit *test, struct file *user_file, int flags)
-{
-	struct mp_ctx *ctx = test->priv;
-	struct file *file;
-
-	if (!IS_ENABLED(CONFIG_FS_STACK))
-		kunit_skip(test, "needs CONFIG_FS_STACK (overlayfs or FUSE passthrough)");
-	file = mp_backing_file_open(user_file, flags, &ctx->inner->f_path);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
-	ctx->backing = file;
-	return file;
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(mp_uio_unregister, uio_unregister_device, struct uio_info *);
-
-/* A uio device with one map, of @size bytes at @index; its char device, opened. */
-static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, unsigned long size)
-{
-	struct mp_ctx *ctx = test->priv;
-	struct vfsmount *mnt;
-	struct uio_info *info;
-	struct device *parent;
-
-	if (!IS_REACHABLE(CONFIG_UIO))
-		kunit_skip(test, "needs CONFIG_UIO (built in, if the suite is)");
-	/* overlay-only: begin */
-	if (!MP_HAVE_UIO_HOOK)
-		kunit_skip(test, "uio's mmap_prepare arrived in 7.1");
-	/* overlay-only: end */
-	mnt = mp_devtmpfs(test);
-	parent = kunit_device_register(test, "mmap_prepare_kunit_uio");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
-	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, info);
-	info->name = "mmap_prepare_kunit";
-	info->version = "0";
-	/* uio_mmap() takes the page offset for the index of the map. */
-	info->mem[index].name = "mmap_prepare_kunit";
-	info->mem[index].size = size;
-	mp_uio_set_mmap_prepare(info, mp_uio_mmap_prepare);
-	KUNIT_ASSERT_EQ(test, 0, uio_register_device(parent, info));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_uio_unregister, info));
-	ctx->uio = info->uio_dev;
-	return mp_open_at(test, mnt, dev_name(&info->uio_dev->dev), O_RDWR);
-}
-
-/* The file mmap() is called on to take @route to ctx->inner's hook. */
-static inline struct file *mp_route_file(struct kunit *test, enum mp_route route)
-{
-	struct file *file;
-
-	if (route == MP_UIO)
-		return mp_uio_file(test, MP_PGOFF, MP_LEN);
-	file = mp_file(test, &mp_outer_fops[route]);
-	if (route == MP_BACKING)
-		mp_backing_file(test, file, O_RDWR);
 	return file;
 }
 
@@ -658,7 +457,7 @@ static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 	ctx->cur = map;
 	if (!b->warns) {
 		map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
-	} else if (map->route == MP_NATIVE && !map->reference) {
+	} else if (map->route == &mp_native && !map->reference) {
 		if (!IS_ENABLED(CONFIG_BUG))
 			kunit_skip(test, "requires CONFIG_BUG");
 		kunit_warning_suppress(test) {
@@ -682,31 +481,6 @@ static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_TRUE_MSG(test, found, "no VMA at the address mmap() returned");
 }
-static inline bool mp_outer_is_desc_file(enum mp_route route)
-{
-	return route == MP_COMPAT_SPLIT || route == MP_UIO;
-}
-
-static inline bool mp_outer_stays_vm_file(enum mp_route route)
-{
-	return route == MP_SHM || route == MP_COMPAT_SPLIT || route == MP_UIO;
-}
-
-/* The route's own .mmap(), which records the compat write-back, is the suite's. */
-static inline bool mp_outer_is_ours(enum mp_route route)
-{
-	return route != MP_NATIVE && route != MP_UIO;
-}
-
-/*
- * VM_MAYEXEC comes from the mount of the file mmap() was called on (noexec),
- * not from the hook: the suite's own files are on the anon inode mount, which
- * is noexec, and a device node or a file system's file is not.
- */
-static inline vm_flags_t mp_mount_flags(const struct mp_map *via)
-{
-	return via->route == MP_UIO ? VM_MAYEXEC : 0;
-}
 
 /* The compat layer's inputs: the descriptor reflects the VMA and the file. */
 static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
@@ -715,8 +489,8 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
 	vm_flags_t never = VM_WRITE | VM_EXEC;
 	vm_flags_t flags = mp_desc_flags(d);
-	struct file *vm_file = mp_outer_stays_vm_file(map->route) ? map->file : map->inner;
-	struct file *file = mp_outer_is_desc_file(map->route) ? map->file : map->inner;
+	struct file *vm_file = map->route->outer_keeps_vm_file ? map->file : map->inner;
+	struct file *file = map->route->outer_is_desc_file ? map->file : map->inner;
 
 	/* overlay-only: begin */
 	/* Before 6.18 the descriptor has one file, the one the VMA will map. */
@@ -782,22 +556,6 @@ static inline void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
 }
 
-/* Two VMAs agree in everything a route must not change. */
-static inline void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
-			       const struct mp_vma *native, vm_flags_t mount_flags)
-{
-	KUNIT_EXPECT_EQ_MSG(test, v->flags & ~mount_flags, native->flags & ~mount_flags,
-			    "flags differ from native");
-	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, native->pgoff, "pgoff differs from native");
-	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(v->page_prot), pgprot_val(native->page_prot),
-			    "page_prot differs from native");
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, native->vm_ops, "vm_ops differ from native");
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, native->private_data,
-				"private_data differs from native");
-	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, native->anonymous,
-			    "anonymous differs from native");
-}
-
 /* The test pages read back through the user mapping. */
 static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
 {
@@ -861,14 +619,14 @@ static inline void mp_expect_counts(struct kunit *test, const struct mp_map *map
 			continue;
 		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
 				    "%s, %s route: references to the %s file", when,
-				    mp_route_names[map->route], mp_file_names[i]);
+				    map->route->name, mp_file_names[i]);
 	}
 }
 
 /* backing_file_mmap() tells its caller that the user file was accessed. */
 static inline void mp_expect_accessed(struct kunit *test, const struct mp_map *map, int calls)
 {
-	if (map->route != MP_BACKING)
+	if (!map->route->backing_file)
 		calls = 0;
 	KUNIT_EXPECT_EQ_MSG(test, map->accessed, calls, "calls of backing_file_ctx->accessed()");
 	if (calls && map->accessed)
@@ -887,7 +645,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 
 	KUNIT_ASSERT_EQ(test, map->hook_calls, 1);
 	mp_expect_inputs(test, map);
-	KUNIT_EXPECT_EQ(test, map->wrote_back, mp_outer_is_ours(map->route));
+	KUNIT_EXPECT_EQ(test, map->wrote_back, map->route->records_writeback);
 	mp_expect_accessed(test, map, 1);
 
 	if (map->behaviour->error) {
@@ -909,7 +667,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
 		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
 				    "%s route: vm_ops->close() of a failed mapping",
-				    mp_route_names[map->route]);
+				    map->route->name);
 		return;
 	}
 
@@ -945,27 +703,8 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			    "vm_ops->close() calls after munmap()");
 }
 
-/* The route's caller refused the mapping before any hook ran. */
-static inline void mp_expect_refused(struct kunit *test, struct mp_map *map, int error)
-{
-	struct file *files[MP_NR_FILES];
-	long before[MP_NR_FILES];
-	int map_count = current->mm->map_count;
-
-	mp_file_counts(map, files, before);
-	mp_do_map(test, map);
-	KUNIT_EXPECT_EQ_MSG(test, (long)map->addr, (long)error, "%s route: mmap() error",
-			    mp_route_names[map->route]);
-	KUNIT_EXPECT_EQ(test, map->hook_calls, 0);
-	mp_expect_accessed(test, map, 0);
-	if (!IS_ERR_VALUE(map->addr))
-		vm_munmap(map->addr, MP_LEN);
-	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
-	mp_expect_counts(test, map, "after failed mmap()", before, NULL);
-}
-
 /* A mapping of @file through @route, with the hook behaving as @b says. */
-static inline struct mp_map *mp_new_map(struct kunit *test, enum mp_route route,
+static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_route *route,
 				 const struct mp_behaviour *b, struct file *file)
 {
 	struct mp_ctx *ctx = test->priv;
@@ -975,16 +714,16 @@ static inline struct mp_map *mp_new_map(struct kunit *test, enum mp_route route,
 	map->route = route;
 	map->behaviour = b;
 	map->file = file;
-	map->inner = route == MP_BACKING ? ctx->backing : ctx->inner;
+	map->inner = route->backing_file ? ctx->backing : ctx->inner;
 	return map;
 }
 
 /* overlay-only: begin */
 /* Skip a case whose route or hook needs what this kernel lacks. */
-static inline void mp_skip_missing_features(struct kunit *test, enum mp_route route,
+static inline void mp_skip_missing_features(struct kunit *test, const struct mp_route *route,
 				     const struct mp_behaviour *b)
 {
-	if (!MP_HAVE_SPLIT_ROUTE && route == MP_COMPAT_SPLIT)
+	if (!MP_HAVE_SPLIT_ROUTE && route->runs_hook_itself)
 		kunit_skip(test, MP_NO_SPLIT_ROUTE);
 	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
 		kunit_skip(test, MP_NO_ACTIONS);
@@ -997,54 +736,6 @@ static inline void mp_skip_missing_features(struct kunit *test, enum mp_route ro
 }
 
 /* overlay-only: end */
-
-/*
- * Map map->file natively, only to record the reference VMA that another
- * route's mapping is compared with: the native cases assert it.
- */
-static inline void mp_map_reference(struct kunit *test, struct mp_map *map)
-{
-	map->reference = true;
-	mp_do_map(test, map);
-	if (!IS_ERR_VALUE(map->addr))
-		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
-}
-
-/*
- * Map the row's file natively, for reference, then through @route, and check
- * the stacked mapping: as the hook left it, and as the native one.
- */
-static inline void mp_stacked_case(struct kunit *test, enum mp_route route)
-{
-	const struct mp_behaviour *b = test->param_value;
-	struct mp_ctx *ctx = test->priv;
-	struct mp_map *native, *via;
-
-	/* overlay-only: begin */
-	mp_skip_missing_features(test, route, b);
-	/* overlay-only: end */
-	/* backing_file_open() opens the inner file's path, so it needs an inode of its own. */
-	if (route == MP_BACKING)
-		ctx->inner = mp_private_file(test, &mp_inner_fops);
-	native = mp_new_map(test, MP_NATIVE, b, ctx->inner);
-	mp_map_reference(test, native);
-
-	via = mp_new_map(test, route, b, mp_route_file(test, route));
-	mp_map_and_check(test, via);
-
-	/* The hook saw the same VMA state as natively ... */
-	KUNIT_EXPECT_EQ_MSG(test, mp_desc_flags(&via->seen) & ~mp_mount_flags(via),
-			    mp_desc_flags(&native->seen) & ~mp_mount_flags(via),
-			    "flags handed to the hook differ from native");
-	KUNIT_EXPECT_EQ_MSG(test, pgprot_val(via->seen.page_prot),
-			    pgprot_val(native->seen.page_prot),
-			    "page_prot handed to the hook differs from native");
-	KUNIT_EXPECT_PTR_EQ_MSG(test, via->seen.vm_ops, native->seen.vm_ops,
-				"vm_ops handed to the hook differ from native");
-	/* ... and mmap() produced the same VMA. */
-	if (!b->error && !IS_ERR_VALUE(native->addr))
-		mp_expect_same_vma(test, &via->final, &native->final, mp_mount_flags(via));
-}
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 
@@ -1080,3 +771,4 @@ static inline int mp_init(struct kunit *test)
 }
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_H */
+

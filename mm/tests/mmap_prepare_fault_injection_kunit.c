@@ -154,7 +154,7 @@ static bool mp_fault_attempt(struct kunit *test, struct mp_map *map, int n)
 		}
 		KUNIT_EXPECT_EQ_MSG(test, current->mm->map_count, map_count, "%s", when);
 		mp_expect_counts(test, map, when, before, NULL);
-		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
+		KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), 0,
 				    "%s, %s route: ->close() of a failed mapping", when,
 				    map->route->name);
 		return true;
@@ -164,7 +164,7 @@ static bool mp_fault_attempt(struct kunit *test, struct mp_map *map, int n)
 	KUNIT_EXPECT_EQ_MSG(test, current->mm->map_count, map_count + 1, "%s", when);
 	KUNIT_EXPECT_EQ_MSG(test, vm_munmap(map->addr, MP_LEN), 0, "%s", when);
 	mp_expect_counts(test, map, when, before, NULL);
-	KUNIT_EXPECT_EQ_MSG(test, map->closes, closes, "%s: ->close() at munmap()", when);
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), closes, "%s: ->close() at munmap()", when);
 	return true;
 }
 

@@ -18,6 +18,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/backing-file.h>
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/memfd.h>
@@ -25,6 +26,7 @@
 #include <linux/mman.h>
 #include <linux/mount.h>
 #include <linux/pgtable.h>
+#include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
 #include <linux/uio_driver.h>
@@ -268,7 +270,7 @@ struct mp_map {
 	struct mp_vma final;		/* VMA after mmap() returned */
 	int faults;
 	pgoff_t fault_pgoff;
-	int closes;			/* vm_ops->close() calls */
+	int closes_before;		/* ctx->closes when the mapping began */
 	int mapped_calls;		/* vm_ops->mapped() arguments */
 	unsigned long mapped_start, mapped_end;
 	pgoff_t mapped_pgoff;
@@ -283,6 +285,7 @@ struct mp_ctx {
 	struct page *pages[MP_PAGES];	/* physically contiguous test pages */
 	struct page *slab_pages[MP_PAGES]; /* pages no action may map */
 	struct mp_map *cur;		/* mapping in progress */
+	int closes;			/* vm_ops->close() calls, of any mapping */
 	int cookie;			/* private data set by hooks */
 	int mapped_cookie;		/* private data set by ->mapped() */
 	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
@@ -321,13 +324,23 @@ static inline vm_fault_t mp_fault(struct vm_fault *vmf)
 	return 0;
 }
 
-/* The VMA is being removed: count it against the mapping in progress. */
+/*
+ * The VMA is being removed. This may run at mm teardown, after the case's
+ * mappings (struct mp_map) are freed: count in the case's context, which
+ * outlives its mm (mp_release_mm()).
+ */
 static inline void mp_close(struct vm_area_struct *vma)
 {
 	struct mp_ctx *ctx = mp_ctx();
 
-	if (ctx && ctx->cur)
-		ctx->cur->closes++;
+	if (ctx)
+		ctx->closes++;
+}
+
+/* vm_ops->close() calls since @map began. */
+static inline int mp_closes(const struct mp_map *map)
+{
+	return mp_ctx()->closes - map->closes_before;
 }
 
 static const struct vm_operations_struct mp_fault_vm_ops = {
@@ -665,7 +678,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			vm_munmap(map->addr, MP_LEN);
 		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
-		KUNIT_EXPECT_EQ_MSG(test, map->closes, 0,
+		KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), 0,
 				    "%s route: vm_ops->close() of a failed mapping",
 				    map->route->name);
 		return;
@@ -673,7 +686,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "mmap() failed: %ld",
 			       (long)map->addr);
-	KUNIT_EXPECT_EQ_MSG(test, map->closes, 0, "vm_ops->close() while mapped");
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), 0, "vm_ops->close() while mapped");
 	if (map->wrote_back) {
 		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
 		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, map);
@@ -699,7 +712,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);
 	KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
-	KUNIT_EXPECT_EQ_MSG(test, map->closes, !!(map->behaviour->changes & MP_INSTALLS_CLOSE),
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), !!(map->behaviour->changes & MP_INSTALLS_CLOSE),
 			    "vm_ops->close() calls after munmap()");
 }
 
@@ -715,6 +728,7 @@ static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_rout
 	map->behaviour = b;
 	map->file = file;
 	map->inner = route->backing_file ? ctx->backing : ctx->inner;
+	map->closes_before = ctx->closes;
 	return map;
 }
 
@@ -739,6 +753,26 @@ static inline void mp_skip_missing_features(struct kunit *test, const struct mp_
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 
+#define MP_MM_WAIT_MS		1000	/* for the case's thread to put its mm */
+
+/*
+ * KUnit cleans up after a case as soon as the case's thread has released
+ * its mm (mm_release()), which is before that thread drops its reference
+ * to it (mmput()). The case holds a reference of its own, and drops it
+ * last, here: so that the unmapping of whatever an aborted case left
+ * mapped, and the vm_ops->close() it calls, happens while the case's
+ * context (test->priv) is still there, in this cleanup.
+ */
+static inline void mp_release_mm(void *data)
+{
+	struct mm_struct *mm = data;
+	int ms;
+
+	for (ms = 0; atomic_read(&mm->mm_users) > 1 && ms < MP_MM_WAIT_MS; ms++)
+		msleep(1);
+	mmput(mm);
+}
+
 /* Each case: its own mm, the synthetic files and the test pages. */
 static inline int mp_init(struct kunit *test)
 {
@@ -751,6 +785,8 @@ static inline int mp_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;
 	KUNIT_ASSERT_EQ(test, kunit_attach_mm(), 0);
+	mmget(current->mm);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_release_mm, current->mm));
 
 	ctx->inner = mp_file(test, &mp_inner_fops);
 	ctx->replacement = mp_file(test, &mp_inner_fops);

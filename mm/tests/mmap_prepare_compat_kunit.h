@@ -150,7 +150,7 @@ static inline struct vfsmount *mp_mount(struct kunit *test, const char *fs_name)
 
 /* @name under @mnt, opened as open(2) would open it. */
 static inline struct file *mp_open_at(struct kunit *test, struct vfsmount *mnt, const char *name,
-			       int flags)
+				      int flags)
 {
 	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
 
@@ -281,7 +281,7 @@ static const struct mp_route mp_routes[] = {
 
 /* Two VMAs agree in everything a route must not change. */
 static inline void mp_expect_same_vma(struct kunit *test, const struct mp_vma *v,
-			       const struct mp_vma *native, vm_flags_t mount_flags)
+				      const struct mp_vma *native, vm_flags_t mount_flags)
 {
 	KUNIT_EXPECT_EQ_MSG(test, v->flags & ~mount_flags, native->flags & ~mount_flags,
 			    "flags differ from native");

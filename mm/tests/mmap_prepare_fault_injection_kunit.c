@@ -275,7 +275,8 @@ static struct kunit_case mmap_prepare_fault_injection_cases[] = {
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM_ATTR(real_backing_file_mmap, mp_sweep_row_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
-	KUNIT_CASE_PARAM_ATTR(real_uio_mmap, mp_sweep_row_gen_params, { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM_ATTR(real_uio_mmap, mp_sweep_row_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

@@ -160,7 +160,6 @@ struct mp_backing_refusal {
 	int error;
 };
 
-
 static const struct mp_backing_refusal mp_backing_refusals[] = {
 	{ .name = "backing_file_without_mmap_hook", .fops = &mp_no_hook_fops,
 	  .error = -ENODEV },
@@ -221,9 +220,10 @@ KUNIT_ARRAY_PARAM_DESC(mp_uio_map, mp_uio_maps, name);
 static void uio_mmap_checks_map(struct kunit *test)
 {
 	const struct mp_uio_map *m = test->param_value;
+	struct file *file = mp_uio_file(test, m->index, m->size);
 	struct mp_map *map;
 
-	map = mp_new_map(test, &mp_routes[MP_UIO], &mp_plain_shared, mp_uio_file(test, m->index, m->size));
+	map = mp_new_map(test, &mp_routes[MP_UIO], &mp_plain_shared, file);
 	if (m->error)
 		mp_expect_refused(test, map, m->error);
 	else

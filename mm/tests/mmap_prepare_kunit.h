@@ -353,8 +353,8 @@ static const struct vm_operations_struct mp_fault_close_vm_ops = {
 };
 
 static inline int mp_mapped(unsigned long start, unsigned long end,
-				    pgoff_t pgoff, const struct file *file,
-				    void **vm_private_data)
+			    pgoff_t pgoff, const struct file *file,
+			    void **vm_private_data)
 {
 	struct mp_ctx *ctx = mp_ctx();
 	struct mp_map *map = ctx ? ctx->cur : NULL;
@@ -545,7 +545,7 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 
 /* The VMA @v shows exactly what the hook (and its action) left. */
 static inline void mp_expect_vma_is_desc(struct kunit *test, const char *which,
-				  const struct mp_vma *v, const struct mp_map *map)
+					 const struct mp_vma *v, const struct mp_map *map)
 {
 	const struct vm_area_desc *left = &map->left;
 	const struct mp_behaviour *b = map->behaviour;
@@ -587,10 +587,12 @@ static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
 }
 
 /* vm_ops->mapped() ran as often as the row says, on the VMA as the hook left it. */
-static inline void mp_expect_mapped(struct kunit *test, const struct mp_map *map, unsigned long addr)
+static inline void mp_expect_mapped(struct kunit *test, const struct mp_map *map,
+				    unsigned long addr)
 {
-	KUNIT_ASSERT_EQ(test, map->mapped_calls, map->behaviour->mapped_calls);
-	if (!map->mapped_calls)
+	KUNIT_EXPECT_EQ_MSG(test, map->mapped_calls, map->behaviour->mapped_calls,
+			    "vm_ops->mapped() calls");
+	if (map->mapped_calls != 1)
 		return;
 	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
 	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
@@ -606,7 +608,7 @@ static const char * const mp_file_names[MP_NR_FILES] = {
 };
 
 static inline void mp_file_counts(const struct mp_map *map, struct file *files[MP_NR_FILES],
-			   long counts[MP_NR_FILES])
+				  long counts[MP_NR_FILES])
 {
 	struct mp_ctx *ctx = mp_ctx();
 	int i;
@@ -619,18 +621,21 @@ static inline void mp_file_counts(const struct mp_map *map, struct file *files[M
 }
 
 /* Counts are back to @before, plus the one reference a VMA holds on @mapped. */
-static inline void mp_expect_counts(struct kunit *test, const struct mp_map *map, const char *when,
-			     const long before[MP_NR_FILES], const struct file *mapped)
+static inline void mp_expect_counts(struct kunit *test, const struct mp_map *map,
+				    const char *when, const long before[MP_NR_FILES],
+				    const struct file *mapped)
 {
 	struct file *files[MP_NR_FILES];
-	long now[MP_NR_FILES];
+	long refs[MP_NR_FILES], expected_refs;
 	int i;
 
-	mp_file_counts(map, files, now);
+	mp_file_counts(map, files, refs);
 	for (i = 0; i < MP_NR_FILES; i++) {
 		if (i == MP_MAPPED && files[i] == files[MP_INNER])
 			continue;
-		KUNIT_EXPECT_EQ_MSG(test, now[i], before[i] + (files[i] == mapped),
+		/* The VMA holds one reference to the file it maps, and no other. */
+		expected_refs = before[i] + (files[i] == mapped ? 1 : 0);
+		KUNIT_EXPECT_EQ_MSG(test, refs[i], expected_refs,
 				    "%s, %s route: references to the %s file", when,
 				    map->route->name, mp_file_names[i]);
 	}
@@ -718,7 +723,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 
 /* A mapping of @file through @route, with the hook behaving as @b says. */
 static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_route *route,
-				 const struct mp_behaviour *b, struct file *file)
+					const struct mp_behaviour *b, struct file *file)
 {
 	struct mp_ctx *ctx = test->priv;
 	struct mp_map *map = kunit_kzalloc(test, sizeof(*map), GFP_KERNEL);
@@ -735,7 +740,7 @@ static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_rout
 /* overlay-only: begin */
 /* Skip a case whose route or hook needs what this kernel lacks. */
 static inline void mp_skip_missing_features(struct kunit *test, const struct mp_route *route,
-				     const struct mp_behaviour *b)
+					    const struct mp_behaviour *b)
 {
 	if (!MP_HAVE_SPLIT_ROUTE && route->runs_hook_itself)
 		kunit_skip(test, MP_NO_SPLIT_ROUTE);
@@ -753,7 +758,7 @@ static inline void mp_skip_missing_features(struct kunit *test, const struct mp_
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 
-#define MP_MM_WAIT_MS		1000	/* for the case's thread to put its mm */
+#define MP_MM_WAIT_US		(1000 * 1000)	/* for the case's thread to put its mm */
 
 /*
  * KUnit cleans up after a case as soon as the case's thread has released
@@ -766,10 +771,10 @@ KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 static inline void mp_release_mm(void *data)
 {
 	struct mm_struct *mm = data;
-	int ms;
+	int us;
 
-	for (ms = 0; atomic_read(&mm->mm_users) > 1 && ms < MP_MM_WAIT_MS; ms++)
-		msleep(1);
+	for (us = 0; atomic_read(&mm->mm_users) > 1 && us < MP_MM_WAIT_US; us += 100)
+		usleep_range(100, 200);
 	mmput(mm);
 }
 

@@ -166,14 +166,14 @@ def summarise(result, suites=SUITES):
     A suite that is absent or ran no case is itself a failure: a test that
     silently did not run must never read as green.
     """
-    s = Summary(found=True)
+    s = Summary()
     for suite in (*suites, *PROFILE_SUITES):
         group = find_group(result, suite) if result else None
         if not group:
             if suite in suites:
-                s.found = False
                 s.fail(f'{suite} (suite missing from the results)')
             continue
+        s.found = True      # the kernel ran: a suite missing after a crash is a failure
         ran = s.passed + s.failed + s.skipped
         for name, status in leaves(group, suite + '.'):
             if status == 'PASS':

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the mmap_prepare KUnit suites share: a synthetic file whose
- * .mmap_prepare() hook does what one row of a table says, the stacking
- * .mmap() handlers that take a mapping to that hook through the compat
- * layer, and the checks of the VMA that comes back.
+ * .mmap_prepare() hook does what one row of a table says, the native route
+ * to that hook (mmap() of the file itself), and the checks of the VMA that
+ * comes back. The stacking routes are in mmap_prepare_compat_kunit.h.
  *
- * Each suite is a module of its own and includes this header; its helpers
- * are static inline so that a suite compiles only those it calls.
+ * Each suite is a module of its own and includes this header. Its helpers
+ * are static inline, so that each suite compiles only those it calls.
  */
 #ifndef _MM_TESTS_MMAP_PREPARE_KUNIT_H
 #define _MM_TESTS_MMAP_PREPARE_KUNIT_H
@@ -495,7 +495,11 @@ static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 	KUNIT_ASSERT_TRUE_MSG(test, found, "no VMA at the address mmap() returned");
 }
 
-/* The compat layer's inputs: the descriptor reflects the VMA and the file. */
+/*
+ * The descriptor the hook was handed describes the mapping being made: this
+ * mm, the requested range, offset, flags and protection, the file mmap() was
+ * called on, and nothing the hook has yet to set.
+ */
 static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map)
 {
 	const struct vm_area_desc *d = &map->seen;
@@ -543,7 +547,7 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
 }
 
-/* The VMA @v shows exactly what the hook (and its action) left. */
+/* The VMA @v has exactly the fields the hook (and the action it asked for) left. */
 static inline void mp_expect_vma_is_desc(struct kunit *test, const char *which,
 					 const struct mp_vma *v, const struct mp_map *map)
 {
@@ -600,7 +604,7 @@ static inline void mp_expect_mapped(struct kunit *test, const struct mp_map *map
 	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, mp_desc_vm_file(&map->left));
 }
 
-/* Files whose reference counts a mapping must leave balanced. */
+/* The files whose references a mapping takes or drops, which must balance. */
 enum { MP_INNER, MP_REPLACEMENT, MP_MAPPED, MP_NR_FILES };
 
 static const char * const mp_file_names[MP_NR_FILES] = {

@@ -101,7 +101,25 @@ enum mp_change {
 #define MP_REMAP_FLAGS		(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP)
 #define MP_MAP_PAGES_FLAGS	VM_MIXEDMAP
 
-/* One row: what the hook does, and what must come of it. */
+/* The hook's vm_ops, defined with the hook below. */
+static const struct vm_operations_struct mp_fault_vm_ops;
+static const struct vm_operations_struct mp_fault_close_vm_ops;
+static const struct vm_operations_struct mp_mapped_vm_ops;
+static const struct vm_operations_struct mp_mapped_close_vm_ops;
+
+/* Whose private data the VMA carries. */
+enum mp_private_data {
+	MP_NO_DATA,
+	MP_HOOK_DATA,		/* the hook's: &ctx->cookie */
+	MP_MAPPED_DATA,		/* vm_ops->mapped()'s: &ctx->mapped_cookie */
+};
+
+/*
+ * One row: what the hook does, and what must come of it. A successful
+ * mapping's VMA is what the mapping asked for (offset MP_PGOFF, the file, the
+ * flags and protection the hook was handed, no private data, the vm_ops the
+ * descriptor came with) but for the fields the row names.
+ */
 struct mp_behaviour {
 	const char *name;
 	unsigned int changes;		/* what the hook does to the descriptor */
@@ -110,30 +128,45 @@ struct mp_behaviour {
 	/* The answer: */
 	int error;			/* what mmap() returns, 0 for success */
 	bool warns;			/* the kernel WARNs about the hook, once */
-	vm_flags_t adds_flags;		/* flags the kernel adds to the hook's */
+	vm_flags_t sets_flags;		/* flags the VMA has on top of those asked for */
+	vm_flags_t clears_flags;	/* flags asked for that the VMA lacks */
+	pgoff_t pgoff;			/* vm_pgoff, if not MP_PGOFF */
+	bool replaced_vm_file;		/* the VMA maps ctx->replacement */
+	const struct vm_operations_struct *vm_ops;	/* if not those it came with */
+	bool anonymous;			/* no vm_ops at all: an anonymous VMA */
+	enum mp_private_data private_data;
+	bool other_prot;		/* page_prot is mp_other_prot() of the one asked for */
 	int mapped_calls;		/* calls of vm_ops->mapped() */
-	bool mapped_private;		/* ->mapped()'s private data ends on the VMA */
 	bool readable;			/* the test pages read back through the mapping */
 	int faults;			/* ... faulting in through the hook's vm_ops */
 };
 
 static const struct mp_behaviour mp_behaviours[] = {
 	{ .name = "hook_changes_nothing" },
-	{ .name = "hook_sets_flags", .changes = MP_SETS_FLAGS },
-	{ .name = "hook_clears_flags", .changes = MP_CLEARS_FLAGS },
-	{ .name = "hook_changes_pgoff", .changes = MP_CHANGES_PGOFF },
-	{ .name = "hook_replaces_vm_file", .changes = MP_REPLACES_VM_FILE },
+	{ .name = "hook_sets_flags", .changes = MP_SETS_FLAGS,
+	  .sets_flags = VM_DONTEXPAND | VM_DONTDUMP },
+	{ .name = "hook_clears_flags", .changes = MP_CLEARS_FLAGS,
+	  .clears_flags = VM_MAYWRITE },
+	{ .name = "hook_changes_pgoff", .changes = MP_CHANGES_PGOFF,
+	  .pgoff = MP_PGOFF + MP_PGOFF_SHIFT },
+	{ .name = "hook_replaces_vm_file", .changes = MP_REPLACES_VM_FILE,
+	  .replaced_vm_file = true },
 	{ .name = "hook_installs_vm_ops_with_fault", .changes = MP_INSTALLS_VM_OPS,
-	  .readable = true, .faults = 1 },
-	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA },
-	{ .name = "hook_changes_page_prot", .changes = MP_CHANGES_PAGE_PROT },
+	  .vm_ops = &mp_fault_vm_ops, .readable = true, .faults = 1 },
+	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA,
+	  .private_data = MP_HOOK_DATA },
+	{ .name = "hook_changes_page_prot", .changes = MP_CHANGES_PAGE_PROT,
+	  .other_prot = true },
 	/* As /dev/zero does for MAP_PRIVATE: the VMA then counts as anonymous. */
-	{ .name = "hook_makes_private_mapping_anonymous",
-	  .changes = MP_CLEARS_VM_OPS, .map_private = true },
+	{ .name = "hook_makes_private_mapping_anonymous", .changes = MP_CLEARS_VM_OPS,
+	  .map_private = true, .anonymous = true },
 	{ .name = "hook_fails", .changes = MP_FAILS, .error = MP_HOOK_ERROR },
 	{ .name = "hook_changes_everything",
 	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_REPLACES_VM_FILE |
 		     MP_INSTALLS_VM_OPS | MP_SETS_PRIVATE_DATA | MP_CHANGES_PAGE_PROT,
+	  .sets_flags = VM_DONTEXPAND | VM_DONTDUMP, .clears_flags = VM_MAYWRITE,
+	  .pgoff = MP_PGOFF + MP_PGOFF_SHIFT, .replaced_vm_file = true,
+	  .vm_ops = &mp_fault_vm_ops, .private_data = MP_HOOK_DATA, .other_prot = true,
 	  .readable = true, .faults = 1 },
 	{ .name = "hook_changes_everything_then_fails",
 	  .changes = MP_SETS_FLAGS | MP_CLEARS_FLAGS | MP_CHANGES_PGOFF | MP_INSTALLS_VM_OPS |
@@ -141,7 +174,8 @@ static const struct mp_behaviour mp_behaviours[] = {
 	  .error = MP_HOOK_ERROR },
 	/* Error paths: no ->close() of a failed mapping, every reference back. */
 	{ .name = "hook_installs_vm_ops_with_close",
-	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE, .readable = true, .faults = 1 },
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE,
+	  .vm_ops = &mp_fault_close_vm_ops, .readable = true, .faults = 1 },
 	{ .name = "hook_installs_vm_ops_with_close_then_fails",
 	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE | MP_FAILS, .error = MP_HOOK_ERROR },
 	/* overlay-only: begin */
@@ -154,17 +188,19 @@ static const struct mp_behaviour mp_behaviours[] = {
 /* Hooks that ask the kernel for follow-up work, and vm_ops->mapped(). */
 static const struct mp_behaviour mp_action_behaviours[] = {
 	{ .name = "remap_pfn_of_test_pages", .changes = MP_REMAPS_PFNS,
-	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
 	{ .name = "io_remap_pfn_of_test_pages", .changes = MP_IO_REMAPS_PFNS,
-	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
 	{ .name = "simple_ioremap_of_test_pages", .changes = MP_SIMPLE_IO_REMAPS,
-	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
 	{ .name = "map_kernel_pages_array", .changes = MP_MAPS_KERNEL_PAGES,
-	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
+	  .sets_flags = MP_MAP_PAGES_FLAGS, .readable = true },
 	{ .name = "map_kernel_pages_and_changes_everything",
 	  .changes = MP_MAPS_KERNEL_PAGES | MP_SETS_FLAGS | MP_CLEARS_FLAGS |
 		     MP_CHANGES_PGOFF | MP_SETS_PRIVATE_DATA,
-	  .adds_flags = MP_MAP_PAGES_FLAGS, .readable = true },
+	  .sets_flags = MP_MAP_PAGES_FLAGS | VM_DONTEXPAND | VM_DONTDUMP,
+	  .clears_flags = VM_MAYWRITE, .pgoff = MP_PGOFF + MP_PGOFF_SHIFT,
+	  .private_data = MP_HOOK_DATA, .readable = true },
 	{ .name = "action_prepare_fails",
 	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE,
 	  .error = -EFAULT },
@@ -186,17 +222,18 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	  .error = -EINVAL, .warns = true },
 	{ .name = "remap_hidden_from_rmap_until_complete",
 	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
-	  .adds_flags = MP_REMAP_FLAGS, .readable = true },
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
 	{ .name = "vm_ops_mapped_called_once", .changes = MP_INSTALLS_MAPPED,
-	  .mapped_calls = 1 },
+	  .vm_ops = &mp_mapped_vm_ops, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_sets_private_data",
 	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_SETS_PRIVATE | MP_SETS_PRIVATE_DATA,
-	  .mapped_calls = 1, .mapped_private = true },
+	  .vm_ops = &mp_mapped_vm_ops, .private_data = MP_MAPPED_DATA, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_fails",
 	  .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
 	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_after_remap", .changes = MP_INSTALLS_MAPPED | MP_REMAPS_PFNS,
-	  .adds_flags = MP_REMAP_FLAGS, .mapped_calls = 1, .readable = true },
+	  .sets_flags = MP_REMAP_FLAGS, .vm_ops = &mp_mapped_vm_ops, .mapped_calls = 1,
+	  .readable = true },
 	/* Error paths after the hook succeeded: the kernel's own failures. */
 	/* overlay-only: begin */
 	/* F7, as above. */
@@ -262,7 +299,6 @@ struct mp_map {
 	struct file *inner;		/* the file underneath, whose hook runs */
 	int hook_calls;
 	struct vm_area_desc seen;	/* descriptor as handed to the hook */
-	struct vm_area_desc left;	/* descriptor as the hook left it */
 	bool wrote_back;
 	int compat_ret;
 	struct mp_vma writeback;	/* VMA right after the compat call */
@@ -424,7 +460,6 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_mapped_close_vm_ops :
 							       &mp_mapped_vm_ops;
 	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
-	memcpy(&map->left, desc, sizeof(*desc));
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
 
@@ -547,30 +582,50 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
 }
 
-/* The VMA @v has exactly the fields the hook (and the action it asked for) left. */
-static inline void mp_expect_vma_is_desc(struct kunit *test, const char *which,
-					 const struct mp_vma *v, const struct mp_map *map)
+/* The VMA the row's answer describes, for the mapping @map made. */
+static inline void mp_expected_vma(const struct mp_map *map, struct mp_vma *e)
 {
-	const struct vm_area_desc *left = &map->left;
+	const struct vm_area_desc *seen = &map->seen;
 	const struct mp_behaviour *b = map->behaviour;
-	vm_flags_t flags = mp_desc_flags(left) | b->adds_flags;
-	void *private_data = b->mapped_private ? &mp_ctx()->mapped_cookie : left->private_data;
+	struct mp_ctx *ctx = mp_ctx();
 
-	KUNIT_EXPECT_EQ_MSG(test, v->flags, flags & ~VM_SOFTDIRTY, "%s: flags", which);
-	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, left->pgoff, "%s: pgoff", which);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, mp_desc_vm_file(left), "%s: vm_file", which);
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, private_data,
+	e->flags = ((mp_desc_flags(seen) | b->sets_flags) & ~b->clears_flags) & ~VM_SOFTDIRTY;
+	e->pgoff = b->pgoff ?: MP_PGOFF;
+	e->vm_file = b->replaced_vm_file ? ctx->replacement : mp_desc_vm_file(seen);
+	e->page_prot = b->other_prot ? mp_other_prot(seen->page_prot) : seen->page_prot;
+	e->vm_ops = b->vm_ops ?: seen->vm_ops;
+	e->anonymous = b->anonymous;
+	if (b->anonymous)
+		e->vm_ops = NULL;
+	e->private_data = NULL;
+	if (b->private_data == MP_HOOK_DATA)
+		e->private_data = &ctx->cookie;
+	if (b->private_data == MP_MAPPED_DATA)
+		e->private_data = &ctx->mapped_cookie;
+}
+
+/* The VMA @v is the one the row's answer describes. */
+static inline void mp_expect_vma(struct kunit *test, const char *which,
+				 const struct mp_vma *v, const struct mp_map *map)
+{
+	struct mp_vma e;
+
+	mp_expected_vma(map, &e);
+	KUNIT_EXPECT_EQ_MSG(test, v->flags, e.flags, "%s: flags", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->pgoff, e.pgoff, "%s: pgoff", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, e.vm_file, "%s: vm_file", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, e.private_data,
 				"%s: private_data", which);
 	/* overlay-only: begin */
-	if (!left->vm_ops && !MP_DESC_HAS_VM_OPS) {
+	if (!e.vm_ops && !e.anonymous && !MP_DESC_HAS_VM_OPS) {
 		/* No vm_ops from the hook: the VMA keeps its dummy ones. */
 		KUNIT_EXPECT_NOT_NULL_MSG(test, v->vm_ops, "%s: vm_ops", which);
 		KUNIT_EXPECT_FALSE_MSG(test, v->anonymous, "%s: anonymous", which);
 		return;
 	}
 	/* overlay-only: end */
-	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, left->vm_ops, "%s: vm_ops", which);
-	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, !left->vm_ops, "%s: anonymous", which);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, e.vm_ops, "%s: vm_ops", which);
+	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, e.anonymous, "%s: anonymous", which);
 }
 
 /* The test pages read back through the user mapping. */
@@ -587,21 +642,24 @@ static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
 	/* Actions populate the page tables: only a hook's vm_ops fault. */
 	KUNIT_EXPECT_EQ(test, map->faults, b->faults);
 	if (b->faults)
-		KUNIT_EXPECT_EQ(test, map->fault_pgoff, map->left.pgoff + MP_FAULT_PAGE);
+		KUNIT_EXPECT_EQ(test, map->fault_pgoff, (b->pgoff ?: MP_PGOFF) + MP_FAULT_PAGE);
 }
 
-/* vm_ops->mapped() ran as often as the row says, on the VMA as the hook left it. */
+/* vm_ops->mapped() ran as often as the row says, on the VMA the row describes. */
 static inline void mp_expect_mapped(struct kunit *test, const struct mp_map *map,
 				    unsigned long addr)
 {
+	struct mp_vma e;
+
 	KUNIT_EXPECT_EQ_MSG(test, map->mapped_calls, map->behaviour->mapped_calls,
 			    "vm_ops->mapped() calls");
 	if (map->mapped_calls != 1)
 		return;
+	mp_expected_vma(map, &e);
 	KUNIT_EXPECT_EQ(test, map->mapped_start, addr);
 	KUNIT_EXPECT_EQ(test, map->mapped_end, addr + MP_LEN);
-	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, map->left.pgoff);
-	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, mp_desc_vm_file(&map->left));
+	KUNIT_EXPECT_EQ(test, map->mapped_pgoff, e.pgoff);
+	KUNIT_EXPECT_PTR_EQ(test, map->mapped_file, e.vm_file);
 }
 
 /* The files whose references a mapping takes or drops, which must balance. */
@@ -660,6 +718,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 {
 	struct file *files[MP_NR_FILES];
 	long before[MP_NR_FILES];
+	struct mp_vma expected;
 	int map_count = current->mm->map_count;
 
 	mp_file_counts(map, files, before);
@@ -696,21 +755,22 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map->addr), "mmap() failed: %ld",
 			       (long)map->addr);
 	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), 0, "vm_ops->close() while mapped");
+	mp_expected_vma(map, &expected);
 	if (map->wrote_back) {
 		KUNIT_EXPECT_EQ(test, map->compat_ret, 0);
-		mp_expect_vma_is_desc(test, "compat write-back", &map->writeback, map);
+		mp_expect_vma(test, "compat write-back", &map->writeback, map);
 		KUNIT_EXPECT_EQ(test, pgprot_val(map->writeback.page_prot),
-				pgprot_val(map->left.page_prot));
+				pgprot_val(expected.page_prot));
 	}
-	mp_expect_vma_is_desc(test, "mapped VMA", &map->final, map);
+	mp_expect_vma(test, "mapped VMA", &map->final, map);
 	/* mmap() recomputes the protection from the flags, keeping cache bits. */
 	KUNIT_EXPECT_EQ(test, pgprot_val(map->final.page_prot),
-			pgprot_val(pgprot_modify(map->left.page_prot,
+			pgprot_val(pgprot_modify(expected.page_prot,
 						 vm_get_page_prot(map->final.flags))));
 	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
 	mp_expect_mapped(test, map, map->addr);
 	if (map->behaviour->changes & MP_HIDES_FROM_RMAP) {
-		struct address_space *mapping = mp_desc_vm_file(&map->left)->f_mapping;
+		struct address_space *mapping = expected.vm_file->f_mapping;
 
 		KUNIT_EXPECT_FALSE_MSG(test, rwsem_is_locked(&mapping->i_mmap_rwsem),
 				       "rmap lock still held after mmap()");

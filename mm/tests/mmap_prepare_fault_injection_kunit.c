@@ -14,7 +14,7 @@
 
 #include <linux/kthread.h>
 
-#include "mmap_prepare_compat_kunit.h"
+#include "mmap_prepare_integration_kunit.h"
 
 /*
  * read(2) or write(2) of @len bytes of a debugfs file, at offset 0. Its files
@@ -212,8 +212,8 @@ static void mp_sweep_case(struct kunit *test, const struct mp_route *route)
 	/* overlay-only: begin */
 	mp_skip_missing_features(test, route, b);
 	/* overlay-only: end */
-	if (route->backing_file)
-		ctx->inner = mp_private_file(test, &mp_inner_fops);
+	if (route->setup)
+		route->setup(test);
 	file = route->open ? route->open(test, route) : ctx->inner;
 	mp_fault_settings(test);
 	for (n = 1; n <= MP_FAULT_MAX; n++) {
@@ -255,12 +255,12 @@ static void shape_split_compat_vma_mmap(struct kunit *test)
 
 static void real_backing_file_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, &mp_routes[MP_BACKING]);
+	mp_sweep_case(test, &mp_callers[MP_BACKING]);
 }
 
 static void real_uio_mmap(struct kunit *test)
 {
-	mp_sweep_case(test, &mp_routes[MP_UIO]);
+	mp_sweep_case(test, &mp_callers[MP_UIO]);
 }
 
 static struct kunit_case mmap_prepare_fault_injection_cases[] = {

@@ -20,7 +20,7 @@
 #include <linux/shm.h>
 #include <linux/syscalls.h>
 
-#include "mmap_prepare_compat_kunit.h"
+#include "mmap_prepare_integration_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
@@ -28,18 +28,18 @@ KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
 /* overlayfs and FUSE passthrough: the rows through backing_file_mmap(). */
 static void real_backing_file_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, &mp_routes[MP_BACKING]);
+	mp_stacked_case(test, &mp_callers[MP_BACKING]);
 }
 
 static void action_real_backing_file_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, &mp_routes[MP_BACKING]);
+	mp_stacked_case(test, &mp_callers[MP_BACKING]);
 }
 
 /* A uio driver with the synthetic hook: the rows through uio_mmap(). */
 static void real_uio_mmap(struct kunit *test)
 {
-	mp_stacked_case(test, &mp_routes[MP_UIO]);
+	mp_stacked_case(test, &mp_callers[MP_UIO]);
 }
 
 /*
@@ -192,7 +192,7 @@ static void backing_file_mmap_checks_backing_file(struct kunit *test)
 		}
 	}
 	mp_backing_file(test, user_file, O_RDWR | (r->append_only ? O_APPEND : 0));
-	map = mp_new_map(test, &mp_routes[MP_BACKING], b, user_file);
+	map = mp_new_map(test, &mp_callers[MP_BACKING], b, user_file);
 	if (r->error)
 		mp_expect_refused(test, map, r->error);
 	else
@@ -223,7 +223,7 @@ static void uio_mmap_checks_map(struct kunit *test)
 	struct file *file = mp_uio_file(test, m->index, m->size);
 	struct mp_map *map;
 
-	map = mp_new_map(test, &mp_routes[MP_UIO], &mp_plain_shared, file);
+	map = mp_new_map(test, &mp_callers[MP_UIO], &mp_plain_shared, file);
 	if (m->error)
 		mp_expect_refused(test, map, m->error);
 	else
@@ -452,7 +452,7 @@ static void real_hook_shape_compat_vma_mmap(struct kunit *test)
 
 static void real_hook_backing_file_mmap(struct kunit *test)
 {
-	mp_real_case(test, &mp_routes[MP_BACKING]);
+	mp_real_case(test, &mp_callers[MP_BACKING]);
 }
 
 static struct kunit_case mmap_prepare_integration_cases[] = {

@@ -260,6 +260,8 @@ static const struct mp_behaviour mp_action_behaviours[] = {
  */
 struct mp_route {
 	const char *name;
+	/* Sets up the file underneath, if not ctx->inner as the case began. */
+	void (*setup)(struct kunit *test);
 	/* The file mmap() is called on; NULL: the synthetic file itself. */
 	struct file *(*open)(struct kunit *test, const struct mp_route *route);
 	const struct file_operations *fops;	/* of that file, for open() */

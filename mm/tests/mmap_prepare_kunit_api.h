@@ -61,7 +61,7 @@ static inline int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *v
 
 /* uio/hv: descriptor from the VMA, a hook of the driver's choice, write-back. */
 static inline int mp_compat_split(const struct file_operations *f_op, struct file *file,
-			   struct vm_area_struct *vma)
+				  struct vm_area_struct *vma)
 {
 	struct vm_area_desc desc;
 	int ret;
@@ -83,7 +83,7 @@ static inline bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
 
 /* Ask for the follow-up work the behaviour names, over the test pages. */
 static inline void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
-			      struct page **pages, struct page **slab_pages)
+				     struct page **pages, struct page **slab_pages)
 {
 	unsigned long pfn = page_to_pfn(pages[0]);
 	unsigned long start = desc->start;
@@ -126,13 +126,13 @@ static inline int mp_complete_undelegated(struct vm_area_struct *vma, bool simpl
 
 /* The user file whose mmap() maps the backing file: overlayfs's, FUSE's. */
 static inline struct file *mp_backing_file_open(struct file *user_file, int flags,
-					 const struct path *real_path)
+						const struct path *real_path)
 {
 	return backing_file_open(user_file, flags, real_path, current_cred());
 }
 
 static inline void mp_uio_set_mmap_prepare(struct uio_info *info,
-				    int (*fn)(struct uio_info *, struct vm_area_desc *))
+					   int (*fn)(struct uio_info *, struct vm_area_desc *))
 {
 	info->mmap_prepare = fn;
 }

@@ -65,7 +65,7 @@ static inline int mp_compat_vma_mmap(struct file *file, struct vm_area_struct *v
 
 /* uio/hv: a hook of the driver's choice applied to the VMA. */
 static inline int mp_compat_split(const struct file_operations *f_op, struct file *file,
-			   struct vm_area_struct *vma)
+				  struct vm_area_struct *vma)
 {
 	return __compat_vma_mmap_prepare(f_op, file, vma);
 }
@@ -76,7 +76,7 @@ static inline bool mp_desc_action_is_nothing(const struct vm_area_desc *desc)
 }
 
 static inline void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
-			      struct page **pages, struct page **slab_pages)
+				     struct page **pages, struct page **slab_pages)
 {
 }
 
@@ -91,14 +91,14 @@ static inline int mp_complete_undelegated(struct vm_area_struct *vma, bool simpl
 
 /* backing_file_open() takes the user file's path in 6.18. */
 static inline struct file *mp_backing_file_open(struct file *user_file, int flags,
-					 const struct path *real_path)
+						const struct path *real_path)
 {
 	return backing_file_open(&user_file->f_path, flags, real_path, current_cred());
 }
 
 /* uio's mmap_prepare() arrived in 7.1: never called, the cases skip first. */
 static inline void mp_uio_set_mmap_prepare(struct uio_info *info,
-				    int (*fn)(struct uio_info *, struct vm_area_desc *))
+					   int (*fn)(struct uio_info *, struct vm_area_desc *))
 {
 }
 

@@ -1,22 +1,23 @@
 """mpk alltests: the suite where KernelCI runs it, with the upstream series applied.
 
 KernelCI's KUnit job is `kunit.py run --alltests --arch=x86_64`: the kernel is
-configured from tools/testing/kunit/configs/all_tests.config, which the suite
-patch extends with what the suite's real callers and hooks need.  Three
+configured from tools/testing/kunit/configs/all_tests.config, which the
+series' last patch extends with what the suites' real callers and hooks need.  Three
 configurations, each built in the series' git repository (fixes and suite
 committed) with its own build directory:
 
   alltests  KernelCI's exact command; the same kernel booted again with
-            our suite filtered out, to see whether any other suite changes
-            verdict because ours runs beside it
-  deps      KUNIT, the suite, and only what all_tests.config sets for the
-            suite (the additions file): the cheap stand-in for `alltests`
-  nodebug   the suite's own kunitconfig less DEBUG_VM and lockdep: the
+            our suites filtered out, to see whether any other suite changes
+            verdict because ours run beside it
+  deps      KUNIT, the suites of the default kunitconfig, and only what
+            all_tests.config sets for them (the additions file): the cheap
+            stand-in for `alltests`
+  nodebug   the suites' own kunitconfig less DEBUG_VM and lockdep: the
             verdicts without the debug options
 
-Our suite is judged from kunit.py's JSON and from its own section of the
-kernel log (skip reasons, splats); the other suites only by their verdicts,
-since many of them warn on purpose.
+Our suites are judged from kunit.py's JSON and from their own sections of
+the kernel log (skip reasons, splats); the other suites only by their
+verdicts, since many of them warn on purpose.
 """
 import collections
 import os
@@ -30,13 +31,19 @@ SCOPES = ('alltests', 'deps', 'nodebug')
 ADDITION = os.path.join(runner.REPO, 'additions', overlay.ALL_TESTS_CONFIG)
 SUITE_CONFIG = 'mm/tests/.kunitconfig'
 DEBUG_OPTIONS = ('CONFIG_DEBUG_VM', 'CONFIG_PROVE_LOCKING')
-# The second alltests boot: the same kernel, our suite filtered out by its
-# KUnit module attribute (KBUILD_MODNAME of a built-in object too).  Our
-# Kconfig entry cannot be turned off there: KUNIT_ALL_TESTS hides its prompt.
-SUITE_OFF = '--filter=module!=mmap_prepare_kunit'
 # A TCG boot of every KUnit suite takes far longer than kunit.py's default 300 s.
 TIMEOUT = {'alltests': 3600, 'deps': 900, 'nodebug': 900}
 SKIP = re.compile(r'\bok \d+ (\S+) # SKIP ?(.*)$')
+
+
+# The second alltests boot: the same kernel, our suites filtered out by their
+# KUnit module attribute (KBUILD_MODNAME, of a built-in object too); kunit's
+# executor applies comma-separated filters one after the other (all must
+# hold).  Our Kconfig entries cannot be turned off there: KUNIT_ALL_TESTS
+# hides their prompts.
+def suite_off(repo=runner.REPO):
+    """kunit.py's --filter that leaves out every suite of ours."""
+    return '--filter=' + ','.join(f'module!={s.module}' for s in series.suites(repo))
 
 
 def kunitconfig(scope):
@@ -44,15 +51,19 @@ def kunitconfig(scope):
     if scope == 'deps':
         with open(ADDITION, encoding='utf-8') as f:
             deps = [ln.strip() for ln in f if ln.startswith('CONFIG_')]
-        return '\n'.join(['CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y', *deps]) + '\n'
+        ours = [e for e in runner.kunitconfig_entries(SUITE_CONFIG) if overlay.OUR_WORDS.search(e)]
+        return '\n'.join(['CONFIG_KUNIT=y', *ours, *deps]) + '\n'
     if scope == 'nodebug':
         return '\n'.join(e for e in runner.kunitconfig_entries(SUITE_CONFIG)
                          if e.split('=')[0] not in DEBUG_OPTIONS) + '\n'
     raise UserError(f'scope {scope!r} has no kunitconfig of ours')
 
 
-def suite_section(kernel_log, suite=runner.SUITE):
-    """The lines of the kernel log from the suite's '# Subtest:' to its result line."""
+OURS = (*runner.SUITES, *runner.PROFILE_SUITES)
+
+
+def suite_section(kernel_log, suite):
+    """The lines of the kernel log from a suite's '# Subtest:' to its result line."""
     lines = kernel_log.splitlines()
     start = next((i for i, ln in enumerate(lines)
                   if re.search(rf'# Subtest: {re.escape(suite)}$', ln)), None)
@@ -65,17 +76,22 @@ def suite_section(kernel_log, suite=runner.SUITE):
     return lines[start:]
 
 
+def our_sections(kernel_log, suites=OURS):
+    """The kernel log's sections of our suites, one after the other."""
+    return [ln for suite in suites for ln in suite_section(kernel_log, suite)]
+
+
 def skip_reasons(section):
     """Counter {reason: cases} of the skipped cases (parameters, not their groups)."""
     return collections.Counter(m.group(2).strip() or '(no reason)'
                                for m in map(SKIP.search, section) if m)
 
 
-def other_verdicts(result, suite=runner.SUITE):
-    """{case: status} of every case of kunit.py's JSON outside our suite."""
+def other_verdicts(result, suites=OURS):
+    """{case: status} of every case of kunit.py's JSON outside our suites."""
     out = {}
     for group in (result or {}).get('sub_groups', []):
-        if group.get('name') != suite:
+        if group.get('name') not in suites:
             out.update(runner.leaves(group, group['name'] + '.'))
     return out
 
@@ -103,10 +119,10 @@ def boot(tree, build_dir, cache, arch, args, log, sub='run'):
 
 
 def judge(result, kernel_log, open_cases):
-    """Our suite's row: counts, skip reasons, splats in its section, and failures
-    other than the open findings the series leaves red."""
+    """Our suites' row: counts, skip reasons, splats in their sections, and
+    failures other than the open findings the series leaves red."""
     s = runner.summarise(result)
-    section = suite_section(kernel_log)
+    section = our_sections(kernel_log)
     return {'passed': s.passed, 'failed': s.failed, 'skipped': s.skipped,
             'open_findings': sorted(set(s.failing) & set(open_cases)),
             'unexpected': sorted(set(s.failing) - set(open_cases)),
@@ -150,8 +166,9 @@ def run_scope(tree, version, root, cache, arch, scope, open_cases, compare, log)
            **judge(result, kernel_log, open_cases)}
     if scope == 'alltests' and compare and result:
         others = other_verdicts(result)
-        log(f'mpk: alltests: the same kernel again, kunit.py exec {SUITE_OFF}')
-        result2, _, seconds2, _ = boot(tree, build_dir, cache, arch, [*args, SUITE_OFF],
+        off = suite_off()
+        log(f'mpk: alltests: the same kernel again, kunit.py exec {off}')
+        result2, _, seconds2, _ = boot(tree, build_dir, cache, arch, [*args, off],
                                        log, sub='exec')
         row.update(others=len(others), seconds_without=seconds2,
                    changed=changed(others, other_verdicts(result2)) if result2
@@ -172,11 +189,11 @@ def line(scope, row):
     skips = '; '.join(f'{n} {why}' for why, n in sorted(row['skips'].items(),
                                                           key=lambda kv: -kv[1]))
     text = (f'mpk: {scope} {row["arch"]} Linux {row["kernel"]} + series '
-            f'({row["command"]}): {runner.SUITE} {row["passed"]} passed, '
+            f'({row["command"]}): our suites {row["passed"]} passed, '
             f'{row["failed"]} failed ({len(row["open_findings"])} of open findings), '
             f'{row["skipped"]} skipped{" (" + skips + ")" if skips else ""}; '
             f'{len(row["splats"])} splat line(s); {row["seconds"]} s')
     if 'others' in row:
         text += (f'; other suites: {row["others"]} cases, {len(row["changed"])} changed '
-                 f'verdict with our suite filtered out ({row["seconds_without"]} s)')
+                 f'verdict with our suites filtered out ({row["seconds_without"]} s)')
     return text + ('' if ok(row) else '  FAIL')

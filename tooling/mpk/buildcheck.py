@@ -4,24 +4,31 @@ Every check runs in the series' git repository (the fixes and the suite
 committed, as `mpk series` makes it), each architecture and compiler in a
 build directory of its own under $MPK_CACHE/series/build, all through the
 shared ccache.  One line per configuration: its name, ok or FAIL, seconds,
-and what went wrong.  A warning counts when it is in the suite's file or in
+and what went wrong.  A warning counts when it is in a suite's file or in
 lines that the fix patches add (warnings the kernel already had elsewhere are
 not ours to fix).
 
-  warnings-<arch>   gcc W=1 and sparse (C=2) on the suite and the files the
-                    fixes touch: um, x86_64, arm64
+  warnings-<arch>   gcc W=1 and sparse (C=2) on the suites' files (the
+                    fault-injection suite's kunitconfig added, so that all
+                    four are built) and the files the fixes touch: um,
+                    x86_64, arm64
   clang-<arch>      LLVM=-19: the suite built and booted with Debian 12's
                     clang-19 (scripts/min-tool-version.sh asks for 17.0.1);
                     every case's verdict compared with gcc x86_64's
   boot-<arch>       the suite built and booted on i386 and arm (32-bit
                     unsigned long, two-level page tables, HIGHMEM on); every
                     case's verdict compared with gcc x86_64's
-  modular-<n>       the suite =m with its optional dependencies y, m and n:
-                    a covering array with every pair of values (and every
-                    way of getting FS_STACK) configured, compiled and linked
-  randconfig-<seed> make randconfig with KUNIT and the suite forced on; the
-                    suite and the fixed files compiled (make prepare and the
-                    objects: a whole random kernel is out of reach on 2 cores)
+  modular-<n>       the two tristate suites (mmap_prepare, _compat) =m or =y
+                    with the suites' optional dependencies y, m and n: a
+                    covering array with every pair of values (and every way
+                    of getting FS_STACK) configured, compiled and linked.
+                    The two bool suites (_integration, _fault_injection)
+                    cannot be modules: absent under =m, built in under =y
+                    (the fault-injection one where FAULT_INJECTION_DEBUG_FS is)
+  randconfig-<seed> make randconfig with KUNIT and the three default suites
+                    forced on; the suites the random .config has and the
+                    fixed files compiled (make prepare and the objects: a
+                    whole random kernel is out of reach on 2 cores)
 """
 import dataclasses
 import fnmatch
@@ -33,7 +40,7 @@ import shutil
 import subprocess
 import time
 
-from . import debian, mutate, results, runner, series
+from . import debian, mutate, overlay, results, runner, series
 from .errors import UserError
 
 FAMILIES = ('warnings', 'clang', 'boot', 'modular', 'randconfig')
@@ -60,7 +67,6 @@ SPARSE_REFUSED = 'is not available or not up to date'
 RANDCONFIG_ARCH = 'x86_64'
 # A random configuration may sign modules: scripts/sign-file needs OpenSSL.
 RANDCONFIG_DEPS = ['libssl-dev']
-SUITE_OBJ = 'mm/tests/mmap_prepare_kunit.o'
 # Cases whose verdict differs between architectures for a documented reason
 # ({arch: {case: why}}); none so far.
 ARCH_DIFFERENCES = {}
@@ -100,9 +106,15 @@ def added_lines(diff):
     return out
 
 
+def suite_files(repo):
+    """The suites' files as they are upstream (the API header inlined)."""
+    return [path for p in series.patches(repo) for path in p.files
+            if path.endswith(('.c', '.h'))]
+
+
 def ours(repo):
     """{path: lines or None (the whole file)}: where a warning is ours."""
-    where = {series.SUITE_C: None}
+    where = dict.fromkeys(suite_files(repo))
     for path in series.fix_patches(repo):
         for f, lines in added_lines(series.read_patch(path)[1]).items():
             where.setdefault(f, set()).update(lines)
@@ -133,6 +145,24 @@ def compiled_files(where, tree):
     return [p[:-2] + '.o' for p in sorted(sources)]
 
 
+def configured(objs, config_text):
+    """objs less the suites' objects whose symbol config_text leaves unset:
+    the fault-injection suite's needs fault injection, the integration
+    suite's KUNIT=y; compiled without them, they would not build."""
+    have = {ln.split('=')[0][len('CONFIG_'):] for ln in config_text.splitlines()
+            if ln.startswith('CONFIG_') and ln.split('=', 1)[1:] in (['y'], ['m'])}
+    symbols = {s.obj: s.symbol for s in series.suites(runner.REPO)}
+    return [o for o in objs if o not in symbols or symbols[o] in have]
+
+
+def read_config(build_dir):
+    try:
+        with open(os.path.join(build_dir, '.config'), encoding='utf-8') as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
 # --- the configurations of the =m check ----------------------------------
 
 # Each optional dependency of the suite and the values it can take: its
@@ -147,15 +177,13 @@ DEPS = {
     'TMPFS': ('y', 'n'),
     'DEVTMPFS': ('y', 'n'),
     'FAULT_INJECTION_DEBUG_FS': ('y', 'n'),
-    'DEBUG_KMEMLEAK': ('y', 'n'),
 }
 SUITE_VALUES = ('m', 'y')
-EXPENSIVE = ('DEBUG_KMEMLEAK', 'FAULT_INJECTION_DEBUG_FS', 'SYSVIPC', 'TMPFS', 'DEVTMPFS')
+EXPENSIVE = ('FAULT_INJECTION_DEBUG_FS', 'SYSVIPC', 'TMPFS', 'DEVTMPFS')
 # Options an option needs on, for its value to hold.
 NEEDS = {'FUSE_FS': ['CONFIG_FUSE_PASSTHROUGH=y'],
          'FAULT_INJECTION_DEBUG_FS': ['CONFIG_DEBUG_KERNEL=y', 'CONFIG_FAULT_INJECTION=y',
-                                      'CONFIG_DEBUG_FS=y'],
-         'DEBUG_KMEMLEAK': ['CONFIG_DEBUG_KERNEL=y']}
+                                      'CONFIG_DEBUG_FS=y']}
 
 
 def fs_stack(combo):
@@ -190,9 +218,34 @@ def covering_array(factors=None, seed=0):
     return sorted(chosen, key=lambda c: [c[n] for n in EXPENSIVE] + [combo_name(c)])
 
 
-def modular_kunitconfig(combo):
+def suite_kinds(repo=runner.REPO):
+    """[(symbol, 'tristate' or 'bool', the DEPS its 'depends on' names)] of the
+    suites' Kconfig entries, in order."""
+    out = []
+    for symbol, block in series.kconfig_blocks(
+            series._read(repo, series.KCONFIG_ADDITION)).items():
+        kind = re.search(r'^\s+(tristate|bool)\b', block, re.M)
+        depends = ' '.join(re.findall(r'^\s+depends on (.*)$', block, re.M))
+        out.append((symbol, kind.group(1) if kind else 'bool',
+                    [d for d in DEPS if re.search(rf'\b{d}\b', depends)]))
+    return out
+
+
+def suite_lines(combo, kinds=None):
+    """The suites' kunitconfig lines of a combo: the tristate suites at its
+    SUITE value; the bool ones, which cannot be modules, absent under =m and
+    built in under =y where every dependency of DEPS they name is on."""
+    lines = []
+    for symbol, kind, deps in kinds if kinds is not None else suite_kinds():
+        on = combo['SUITE'] if kind == 'tristate' else (
+            'y' if combo['SUITE'] == 'y' and all(combo[d] != 'n' for d in deps) else 'n')
+        lines.append(OFF.format('CONFIG_' + symbol) if on == 'n' else f'CONFIG_{symbol}={on}')
+    return lines
+
+
+def modular_kunitconfig(combo, kinds=None):
     lines = ['CONFIG_KUNIT=y', 'CONFIG_MODULES=y', 'CONFIG_MODULE_UNLOAD=y',
-             f'CONFIG_MMAP_PREPARE_KUNIT_TEST={combo["SUITE"]}']
+             *suite_lines(combo, kinds)]
     for name in sorted(DEPS):
         value = combo[name]
         lines.append(OFF.format('CONFIG_' + name) if value == 'n' else f'CONFIG_{name}={value}')
@@ -207,7 +260,12 @@ def combo_name(combo):
 
 # --- random configurations -----------------------------------------------
 
-FORCED = ('CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y')
+def forced():
+    """What randconfig is given: KUNIT and the suites of the default kunitconfig on."""
+    return ('CONFIG_KUNIT=y', *(e for e in runner.kunitconfig_entries('mm/tests/.kunitconfig')
+                                if overlay.OUR_WORDS.search(e)))
+
+
 # Not forced to hold, only asked for: another file's warning under -Werror
 # would fail the build for a reason that is not ours (ours are read from
 # the log whatever -Werror says).
@@ -225,14 +283,14 @@ def seeds(count, first=None):
     return [rng.randrange(1, 2 ** 32) for _ in range(count)]
 
 
-def forced_held(config_text):
+def forced_held(config_text, wanted=None):
     """The forced options the random .config lost (randconfig can refuse one).
-    The suite =m holds too: where randconfig picks KUNIT_ALL_TESTS=m, the
+    A suite =m holds too: where randconfig picks KUNIT_ALL_TESTS=m, a tristate
     suite's prompt is hidden and it follows that default, a configuration
     distributions build; its file is compiled as a module object then."""
     have = set(config_text.splitlines())
-    return [e for e in FORCED if e not in have and not (
-        e == 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y' and 'CONFIG_MMAP_PREPARE_KUNIT_TEST=m' in have)]
+    return [e for e in (wanted or forced()) if e not in have and not (
+        overlay.OUR_WORDS.search(e) and e.endswith('=y') and e[:-1] + 'm' in have)]
 
 
 # --- running -------------------------------------------------------------
@@ -279,23 +337,29 @@ class Checker:
 
     def warnings(self, arch):
         d = self.build_dir(f'{arch}-buildcheck-w1')
-        rc, _ = self.kunit('config', d, arch)
+        # The suites' kunitconfig and the fault-injection suite's: all four built.
+        rc, _ = self.kunit('config', d, arch, [f'--kunitconfig={k}'
+                                               for k in series.KUNITCONFIGS[1:]])
         if rc:
             return Row(f'warnings-{arch}', False, 0, 'kunit.py config failed: '
                        + self.failure(d, 'config'))
         # W=1 and C=2 change the command line: kbuild recompiles the objects.
-        objs = compiled_files(self.where, self.tree)
+        every = compiled_files(self.where, self.tree)
+        objs = configured(every, read_config(d))
+        if objs != every:
+            return Row(f'warnings-{arch}', False, 0, 'not configured: '
+                       + ', '.join(sorted(set(every) - set(objs))))
         built, out = self.make(d, arch, *objs, extra=warning_flags(self.cache, self.log))
         return judge_warnings(f'warnings-{arch}', built, out, self.where, len(objs))
 
     def boot(self, arch, name, args=()):
-        """Build and boot the suite in its own directory; (verdicts or None, what
-        went wrong or None)."""
+        """Build and boot the suites in their own directory; (verdicts or None,
+        what went wrong or None)."""
         d = self.build_dir(name)
         rc, result = self.kunit('run', d, arch, args)
         if not result:
             return None, 'no result: ' + self.failure(d, 'run')
-        verdicts = dict(runner.leaves(runner.find_group(result, runner.SUITE) or {}))
+        verdicts = dict(runner.our_leaves(result))
         bad = runner.splats(runner.read_kernel_log(d))
         if bad:
             return verdicts, f'splat: {bad[0][:120]}'
@@ -349,19 +413,20 @@ class Checker:
 
     def randconfig(self, seed, arch=RANDCONFIG_ARCH):
         d = self.build_dir(f'{arch}-buildcheck-randconfig')
-        forced = os.path.join(d, 'forced.config')
-        with open(forced, 'w', encoding='utf-8') as f:
-            f.write('\n'.join(FORCED + ASKED) + '\n')
+        forced_path = os.path.join(d, 'forced.config')
+        with open(forced_path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(forced() + ASKED) + '\n')
         name = f'randconfig-{seed:#010x}'
         ok, out = self.make(d, arch, 'randconfig', extra=[f'KCONFIG_SEED={seed:#x}',
-                                                          f'KCONFIG_ALLCONFIG={forced}'])
+                                                          f'KCONFIG_ALLCONFIG={forced_path}'])
         if not ok:
             return Row(name, False, 0, 'randconfig failed: ' + first_error(out))
         with open(os.path.join(d, '.config'), encoding='utf-8') as f:
             lost = forced_held(f.read())
         if lost:
             return Row(name, False, 0, 'the random .config lost ' + ', '.join(lost))
-        objs = compiled_files(self.where, self.tree)
+        with open(os.path.join(d, '.config'), encoding='utf-8') as f:
+            objs = configured(compiled_files(self.where, self.tree), f.read())
         ok, out = self.make(d, arch, *objs)
         found = diagnostics(out, self.where)
         return Row(name, ok and not found, 0,
@@ -436,14 +501,23 @@ def judge_warnings(name, built, out, where, count, seconds=0):
                + (f'{len(found)} diagnostic(s) of ours: {found[0]}' if found else 'clean'))
 
 
+def overlay_suite_files(repo=runner.REPO):
+    """{tree path: None}: the suites' files as the overlay installs them (the
+    API header too): a warning anywhere in them is ours."""
+    d = os.path.join(repo, series.TESTS_DIR)
+    return {os.path.join(series.TESTS_DIR, n): None for n in sorted(os.listdir(d))
+            if n.endswith(('.c', '.h'))}
+
+
 def suite_warnings(t):
-    """gcc W=1 and sparse on the suite's file in a built kunit build directory
-    (mpk test's cheap part of buildcheck): a Row."""
+    """gcc W=1 and sparse on the suites' files in a built kunit build directory
+    (mpk test's cheap part of buildcheck), those its .config builds: a Row."""
     t0 = time.monotonic()
-    built, out = make(t.tree, t.build_dir, t.cache, t.arch, SUITE_OBJ,
+    objs = configured([s.obj for s in series.suites(runner.REPO)], read_config(t.build_dir))
+    built, out = make(t.tree, t.build_dir, t.cache, t.arch, *objs,
                       extra=warning_flags(t.cache))
-    return judge_warnings(f'warnings-{t.arch}-suite', built, out, {series.SUITE_C: None}, 1,
-                          round(time.monotonic() - t0))
+    return judge_warnings(f'warnings-{t.arch}-suite', built, out, overlay_suite_files(),
+                          len(objs), round(time.monotonic() - t0))
 
 
 def first_error(text):

@@ -1,9 +1,9 @@
-"""mpk: fetch a kernel, apply the overlay, build and run the KUnit suite.
+"""mpk: fetch a kernel, apply the overlay, build and run the KUnit suites.
 
   mpk run     [--kernel 7.3 | KERNEL_SRC=/path]  set up, apply, build, run
               [--profile sanitize]               ... with KASAN, UBSAN, kmemleak, mm debug checks
-              [--profile faults]                 ... with the fault-injection sweeps
-  mpk test                                       the suite and the mutant catalogue on one
+              [--profile faults]                 ... with the fault-injection suite
+  mpk test                                       the suites and the mutant catalogue on one
                                                  kernel, tooling tests, W=1 + sparse
   mpk setup                                      build dependencies only
   mpk fetch   [--kernel 7.3]                     print the cached tree path
@@ -13,11 +13,12 @@
   mpk matrix  [--kernels 6.17,6.19,7.3]          every pinned kernel, one table
   mpk matrix  --newest                           the newest linux-source any Debian suite offers
   mpk coverage [--kernel 7.3 | KERNEL_SRC=/path]  gcov/lcov of the compat functions
-  mpk series  [--out DIR] [--check]              upstream patch series (fixes + suite)
+  mpk series  [--out DIR] [--check]              upstream patch series (fixes + suites)
   mpk expected [--kernel 7.3] [--arch x86_64]    known kernel bugs as a kunit-expected list
   mpk bench   [--runs 5] [--mutants]             edit->verdict against the kbuild floor
   mpk repeat  [--boots 100] [--isolated]         flakes: N boots; one boot per case function
-  mpk module  [--arch=x86_64]                    the suite =m (built; on x86_64 loaded twice)
+  mpk module  [--arch=x86_64]                    the tristate suites =m (built; on x86_64
+                                                 each loaded twice)
   mpk buildcheck [--checks warnings,clang,boot,modular,randconfig] [--seeds 20] [--seed N]
                                                  the series in the build bots' configurations
   mpk alltests [--arch=x86_64] [--scopes alltests,deps,nodebug] [--no-compare]
@@ -109,16 +110,14 @@ def print_run(t, s):
 
 
 def report_faults(t, s):
-    """The sweeps' failure points by call site; a sweep that missed the VMA or the
-    maple tree allocation, or no sweep at all, fails the run."""
+    """The fault-injection suite's verdicts per route; a run in which it did not
+    run (or ran no case) fails.  It names no call site: see faults.py."""
     from . import faults
-    with open(os.path.join(t.build_dir, 'test.log'), encoding='utf-8', errors='replace') as f:
-        sweeps = faults.parse(f.read())
-    log(faults.table(sweeps))
-    if not sweeps:
-        s.fail('fault injection: no sweep ran')
-    for name, what in faults.missing(sweeps):
-        s.fail(f'fault injection: {name} never failed the {what}')
+    by_route = faults.routes(runner.load_json(os.path.join(t.build_dir,
+                                                          'mmap_prepare_kunit.json')))
+    log(faults.table(by_route))
+    for why in faults.problems(by_route):
+        s.fail(why)
 
 
 def run_suite(args):
@@ -172,7 +171,7 @@ def tooling_tests():
 
 def cmd_test(args):
     """One kernel build: the schemata kernel with every switch off gives the
-    suite's verdict, then one boot per mutant; then the tooling tests (after
+    suites' verdict, then one boot per mutant; then the tooling tests (after
     the build, so that those that need a built kernel run on a fresh machine)."""
     from . import buildcheck, mutate
     setup(BUILD_DEPS + COVERAGE_DEPS + arch_deps(args.arch))   # tooling tests: gcov, lcov
@@ -185,8 +184,8 @@ def cmd_test(args):
         log(f'mpk: mutants not run: {e}')
         mutants = []
     if mutants:
-        log(f'mpk: one kernel for the suite and the {len(mutants)} mutants: the schemata '
-            'kernel, built once; every switch off gives the suite\'s verdict')
+        log(f'mpk: one kernel for the suites and the {len(mutants)} mutants: the schemata '
+            'kernel, built once; every switch off gives the suites\' verdict')
         rows, s = print_mutants(t, mutants, args.kunit_args, base=mutate.SCHEMATA_BASE)
         s = runner.judge(s, t.known_bugs)
     else:
@@ -197,7 +196,7 @@ def cmd_test(args):
     passed, failed, skipped = tooling_tests()
     log(f'mpk: tooling tests: {passed} passed, {failed} failed, {skipped} skipped')
     passed, failed, skipped = passed + s.passed, failed + s.failed, skipped + s.skipped
-    # The cheap part of mpk buildcheck: W=1 and sparse on the suite's file.
+    # The cheap part of mpk buildcheck: W=1 and sparse on the suites' files.
     row = buildcheck.suite_warnings(t)
     log(buildcheck.line(row))
     passed, failed = passed + row.ok, failed + (not row.ok)
@@ -253,7 +252,7 @@ def cmd_matrix(args):
 
 
 def cmd_coverage(args):
-    """Run the suite on a gcov UML build; report the compat functions' coverage."""
+    """Run the suites on a gcov UML build; report the compat functions' coverage."""
     from . import coverage
     if args.arch != 'um':
         raise UserError('coverage needs --arch=um (kunit.py\'s coverage_uml.config)')
@@ -340,27 +339,29 @@ def cmd_repeat(args):
 
 
 def cmd_module(args):
-    """The suite built =m, its module loaded twice from an initramfs under QEMU."""
+    """The tristate suites built =m, each module loaded twice from an initramfs
+    under QEMU."""
     from . import module
     setup(BUILD_DEPS + arch_deps(args.arch))
     t = targets.prepare(args, build_suffix='-module', log=log)
     if t.arch != 'x86_64':
-        ko = module.build(t, log=log)
-        log(f'mpk: {ko}: built and linked on Linux {t.version} ({t.arch}); loaded only on '
-            'x86_64 (its /init is built with the host gcc -static)')
+        kos = module.build(t, log=log)
+        log(f'mpk: {", ".join(kos.values())}: built and linked on Linux {t.version} '
+            f'({t.arch}); loaded only on x86_64 (its /init is built with the host gcc -static)')
         return 0
     rows, splats = module.command(t, log=log)
-    for n, passed, failed, skipped, unexpected in rows:
-        log(f'mpk: load {n} of {module.MODULE}.ko on Linux {t.version} ({t.arch}): {passed} '
+    for name, n, passed, failed, skipped, unexpected in rows:
+        log(f'mpk: load {n} of {name}.ko on Linux {t.version} ({t.arch}): {passed} '
             f'passed, {failed} failed ({failed - len(unexpected)} for known kernel bugs), '
             f'{skipped} skipped')
         for case in unexpected:
             log(f'mpk:   FAILED {case}')
     for line in splats[:3]:
         log(f'mpk:   {line}')
-    bad = len(rows) != module.LOADS or any(r[4] or not r[1] for r in rows) or splats
-    if len(rows) != module.LOADS:
-        log(f'mpk: {len(rows)} load report(s) in the console, expected {module.LOADS}')
+    want = len(module.MODULES) * module.LOADS
+    bad = len(rows) != want or any(r[5] or not r[2] for r in rows) or splats
+    if len(rows) != want:
+        log(f'mpk: {len(rows)} load report(s) in the console, expected {want}')
     return 1 if bad else 0
 
 
@@ -486,10 +487,10 @@ def parser():
             sp.add_argument('--scopes',
                             help='comma-separated (default: all): alltests (kunit.py run '
                                  '--alltests), '
-                                 'deps (only what all_tests.config sets for the suite), '
-                                 'nodebug (the suite\'s kunitconfig less DEBUG_VM, lockdep)')
+                                 'deps (only what all_tests.config sets for the suites), '
+                                 'nodebug (the suites\' kunitconfig less DEBUG_VM, lockdep)')
             sp.add_argument('--no-compare', action='store_true',
-                            help='skip the second alltests boot (our suite filtered out)')
+                            help='skip the second alltests boot (our suites filtered out)')
         if name == 'report':
             sp.add_argument('--check', action='store_true',
                             help='change nothing; exit 1 if a table is not what results/ gives')
@@ -499,7 +500,7 @@ def parser():
             sp.add_argument('--checks',
                             help='comma-separated (default: all): warnings (gcc W=1, sparse), '
                                  'clang (LLVM=-19, booted), boot (i386, arm), modular (the '
-                                 'suite =m), randconfig')
+                                 'tristate suites =m), randconfig')
             sp.add_argument('--only', help="comma-separated names or patterns of "
                                            "configurations (modular-8,'randconfig-*')")
             sp.add_argument('--seeds', type=int, default=20, help='randconfig seeds')
@@ -515,7 +516,7 @@ def parser():
             sp.add_argument('--out', help='directory for the patches (default: in the cache)')
             sp.add_argument('--check', action='store_true',
                             help='prove the series: checkpatch, red before, green after on '
-                                 'um/x86_64/arm64, tools/testing/vma')
+                                 'um/x86_64/arm64, every patch builds, tools/testing/vma')
     return p
 
 

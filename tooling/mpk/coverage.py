@@ -262,7 +262,7 @@ def lcov(build_dir, tree, out_dir, files, log=print):
     everything = os.path.join(out_dir, 'all.info')
     kept = os.path.join(out_dir, 'compat.info')
     steps = [
-        ['lcov', *rc, '--quiet', '--test-name', 'mmap_prepare_compat', '--capture',
+        ['lcov', *rc, '--quiet', '--test-name', 'mmap_prepare', '--capture',
          '--directory', build_dir, '--base-directory', tree, '--output-file', everything],
         ['lcov', *rc, '--quiet', '--extract', everything,
          *[f'*/{f}' for f in files], '--output-file', kept],

@@ -1,94 +1,46 @@
-"""mpk run --profile=faults: the call sites of the fault_injection_sweep cases.
+"""mpk run --profile=faults: what the fault-injection suite's run shows.
 
-Each sweep maps once per fault point with that point failing (fail_nth).
-The kernel prints a stack for every injected failure (failslab or
-fail_page_alloc, verbose=2), and the case then logs
-"sweep <route>-<row> fail_nth <n>: ...".  This module pairs the two and
-names each failure by its call site: the first frame of the stack that is
-not the allocator or fault injection itself.
+The suite (mmap_prepare_fault_injection, mm/tests/fault_injection.kunitconfig)
+maps once per fault point with that point failing (current->fail_nth), on
+each route, and checks every failed mapping itself.  It sets failslab's and
+fail_page_alloc's verbose to 0 and logs no line per injected failure: the
+kernel log names no call site.  What the suite asserts about the points
+(at least two injected per sweep: the VMA and the maple tree nodes) is a
+count, checked in the suite; mpk only checks that the suite ran, and lists
+its verdicts per route (case function).
 """
-import re
+import collections
 
-FORCED = 'FAULT_INJECTION: forcing a failure.'
-NAME = re.compile(r'\bname (\w+),')
-# A stack frame: x86_64/arm64 " func+0x1/0x2", UML " [<6000>] ? func+0x1/0x2".
-# "? " marks a frame the unwinder only guessed; UML marks every frame so, and
-# its guesses at offset 0 are not calls.
-FRAME = re.compile(r'(?:\[<[0-9a-f]+>\]\s*)?(\? )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]+)/0x[0-9a-f]+')
-SWEEP = re.compile(r'sweep (\S+) fail_nth (\d+): (.*)')
-# The frames up to the injection itself.
-INJECTION = re.compile(r'dump_stack|show_stack|fail_dump|should_fail')
-# Frames of the allocators, past the injection: never the call site.
-ALLOCATOR = re.compile(r'alloc_pages|alloc_frozen|'
-                       r'kmem_cache_alloc|kmalloc|kzalloc|slab|sheaf|get_free_page|'
-                       r'get_zeroed_page|pagetable_alloc|pte_alloc_one|pmd_alloc_one|'
-                       r'pud_alloc_one|prepare_alloc|mt_alloc|mas_alloc|__alloc_|alloc_slab|'
-                       r'_noprof')
-# What every sweep must have failed (the issue's minimum): the VMA and the
-# maple tree's preallocation.
-REQUIRED = {'VMA allocation': re.compile(r'vm_area_alloc'),
-            'maple tree preallocation': re.compile(r'mas_preallocate|vma_iter_prealloc|'
-                                                   r'mas_wr_preallocate|mt_prealloc')}
+from . import runner
+
+SUITE = runner.PROFILE_SUITES[0]
 
 
-def call_site(frames):
-    """The first frame past the injection that is not the allocator, and the
-    allocator frame before it.  frames: [(name, guessed, offset)]."""
-    calls = [f for f in frames if f[2] != '0x0']
-    if any(not guessed for _, guessed, _ in calls):
-        calls = [f for f in calls if not f[1]]
-    names = [name for name, _, _ in calls]
-    last = max((i for i, n in enumerate(names) if INJECTION.search(n)), default=-1)
-    via = ''
-    for name in names[last + 1:]:
-        if ALLOCATOR.search(name):
-            via = name
-            continue
-        return name, via
-    return '?', via
-
-
-def parse(kernel_log):
-    """{sweep: [(n, kind, site, via, outcome)]} from a kernel log."""
-    sweeps, pending, frames, kind = {}, None, [], ''
-    for line in kernel_log.splitlines():
-        if FORCED in line:
-            pending, frames, kind = True, [], ''
-            continue
-        m = NAME.search(line)
-        if pending and not kind and m:
-            kind = m.group(1)
-            continue
-        m = SWEEP.search(line)
-        if m:
-            site, via = call_site(frames) if pending else ('(none injected)', '')
-            sweeps.setdefault(m.group(1), []).append(
-                (int(m.group(2)), kind, site, via, m.group(3).strip()))
-            pending, frames, kind = None, [], ''
-            continue
-        m = FRAME.search(line)
-        if pending and m:
-            frames.append((m.group(2), bool(m.group(1)), m.group(3)))
-    return sweeps
-
-
-def missing(sweeps):
-    """[(sweep, what)] for each sweep whose sites lack a required one."""
-    out = []
-    for name, points in sorted(sweeps.items()):
-        chains = [f'{site} {via}' for _, _, site, via, _ in points]
-        for what, rx in REQUIRED.items():
-            if not any(rx.search(c) for c in chains):
-                out.append((name, what))
+def routes(result, suite=SUITE):
+    """{case function: Counter of verdicts} of the suite in a kunit.py --json
+    result; None when the suite is not in it."""
+    group = runner.find_group(result, suite) if result else None
+    if not group:
+        return None
+    out = {}
+    for name, status in runner.leaves(group):
+        out.setdefault(name.split('.')[0], collections.Counter())[status] += 1
     return out
 
 
-def table(sweeps):
-    """Markdown: one row per sweep, its fault points by call site in order."""
-    rows = ['| sweep (route-row) | fault points | call sites, in order (allocator) |',
-            '|---|---|---|']
-    for name, points in sorted(sweeps.items()):
-        sites = ', '.join(f'{n}: {site}' + (f' ({via})' if via else '')
-                          for n, _, site, via, _ in points)
-        rows.append(f'| {name} | {len(points)} | {sites} |')
+def problems(by_route, suite=SUITE):
+    """Why the run does not show the suite at work: [] when it ran cases."""
+    if by_route is None:
+        return [f'fault injection: {suite} did not run (not configured?)']
+    if not any(sum(c.values()) for c in by_route.values()):
+        return [f'fault injection: {suite} ran no case']
+    return []
+
+
+def table(by_route):
+    """Markdown: one row per route, its rows' verdicts."""
+    rows = ['| route (case function) | passed | failed | skipped |', '|---|---|---|---|']
+    for name, counts in sorted((by_route or {}).items()):
+        failed = sum(n for status, n in counts.items() if status not in ('PASS', 'SKIP'))
+        rows.append(f'| {name} | {counts["PASS"]} | {failed} | {counts["SKIP"]} |')
     return '\n'.join(rows)

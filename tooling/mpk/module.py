@@ -1,13 +1,15 @@
-"""mpk module: the suite built as a module (=m), and loaded twice under QEMU.
+"""mpk module: the tristate suites built as modules (=m), each loaded twice under QEMU.
 
-kunit.py never loads modules, so this builds the suite with
-CONFIG_MMAP_PREPARE_KUNIT_TEST=m in a build directory of its own, packs the
-module and a small static /init (finit_module(), delete_module(), twice;
-then reboot, which ends QEMU) into an initramfs, boots it with QEMU, and parses the two
-KTAP reports with the tree's own kunit_parser.  The second load exercises
-the module rule of the suite's WARN_ON_ONCE() bookkeeping.  Loading is on
-x86_64 only (the /init is built with the host's gcc -static); on the other
-architectures the =m build must compile and link.
+kunit.py never loads modules, so this builds the suites with
+CONFIG_MMAP_PREPARE_KUNIT_TEST=m and CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m
+in a build directory of its own, packs the two modules and a small static
+/init (for each module: finit_module(), delete_module(), twice; then reboot,
+which ends QEMU) into an initramfs, boots it with QEMU, and parses the KTAP
+reports with the tree's own kunit_parser.  The second load of a module runs
+its cases in a kernel whose WARN_ON_ONCE() sites have already fired once.
+The integration and fault-injection suites are bool (built in only): no
+module.  Loading is on x86_64 only (the /init is built with the host's gcc
+-static); on the other architectures the =m build must compile and link.
 """
 import os
 import re
@@ -15,12 +17,16 @@ import subprocess
 import sys
 import tempfile
 
-from . import runner
+from . import runner, series
 from .errors import UserError
 
-MODULE = 'mmap_prepare_kunit'
+# The tristate suites' modules (KBUILD_MODNAME), loaded in this order.
+MODULES = ('mmap_prepare_kunit', 'mmap_prepare_compat_kunit')
+# The integration suite, bool, is left out: it would run at boot, built in, and
+# its report is not a load's.
 KCONFIG = ['CONFIG_MODULES=y', 'CONFIG_MODULE_UNLOAD=y', 'CONFIG_BLK_DEV_INITRD=y',
-           'CONFIG_MMAP_PREPARE_KUNIT_TEST=m']
+           'CONFIG_MMAP_PREPARE_KUNIT_TEST=m', 'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m',
+           'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=n']
 LOADS = 2
 INIT_C = r'''
 #include <fcntl.h>
@@ -29,27 +35,36 @@ INIT_C = r'''
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static const char *const modules[] = { %(modules)s };
+#define NR_MODULES (sizeof(modules) / sizeof(modules[0]))
+
 int main(void)
 {
-	long load[%(loads)d], unload[%(loads)d];
+	long load[NR_MODULES][%(loads)d], unload[NR_MODULES][%(loads)d];
+	char path[256];
 
-	for (int i = 0; i < %(loads)d; i++) {
-		int fd = open("/%(module)s.ko", O_RDONLY);
+	for (unsigned int m = 0; m < NR_MODULES; m++) {
+		snprintf(path, sizeof(path), "/%%s.ko", modules[m]);
+		for (int i = 0; i < %(loads)d; i++) {
+			int fd = open(path, O_RDONLY);
 
-		load[i] = syscall(SYS_finit_module, fd, "", 0);
-		close(fd);
-		/* Files the cases closed are released by a worker, module refs with them. */
-		for (int try = 0; try < 10; try++) {
-			unload[i] = syscall(SYS_delete_module, "%(module)s", O_NONBLOCK);
-			if (!unload[i])
-				break;
-			sleep(1);
+			load[m][i] = syscall(SYS_finit_module, fd, "", 0);
+			close(fd);
+			/* Files the cases closed are released by a worker, module refs with them. */
+			for (int try = 0; try < 10; try++) {
+				unload[m][i] = syscall(SYS_delete_module, modules[m], O_NONBLOCK);
+				if (!unload[m][i])
+					break;
+				sleep(1);
+			}
 		}
 	}
 	/* Last, once the console has printed the reports: no line of theirs is cut. */
 	sleep(2);
-	for (int i = 0; i < %(loads)d; i++)
-		printf("mpk-init: load %%d: %%ld, unload: %%ld\n", i + 1, load[i], unload[i]);
+	for (unsigned int m = 0; m < NR_MODULES; m++)
+		for (int i = 0; i < %(loads)d; i++)
+			printf("mpk-init: %%s load %%d: %%ld, unload: %%ld\n", modules[m], i + 1,
+			       load[m][i], unload[m][i]);
 	fflush(stdout);
 	/* kunit.py's x86_64 kernel has no ACPI power-off; QEMU runs with -no-reboot. */
 	reboot(RB_AUTOBOOT);
@@ -70,23 +85,29 @@ def cpio_newc(entries):
     return bytes(out)
 
 
-def initramfs(ko, workdir):
-    """The initramfs: /init (static) and the module."""
+def init_source(modules=MODULES, loads=LOADS):
+    """The C source of /init."""
+    return INIT_C % {'loads': loads, 'modules': ', '.join(f'"{m}"' for m in modules)}
+
+
+def initramfs(kos, workdir):
+    """The initramfs: /init (static) and the modules ({name: path of its .ko})."""
     src = os.path.join(workdir, 'init.c')
     init = os.path.join(workdir, 'init')
     with open(src, 'w', encoding='utf-8') as f:
-        f.write(INIT_C % {'loads': LOADS, 'module': MODULE})
+        f.write(init_source(list(kos)))
     r = subprocess.run(['gcc', '-static', '-O2', '-o', init, src], capture_output=True, text=True,
                        check=False)
     if r.returncode:
         raise UserError('gcc -static of the initramfs /init failed: ' + r.stderr.strip()[:200])
     with open(init, 'rb') as f:
-        init_data = f.read()
-    with open(ko, 'rb') as f:
-        ko_data = f.read()
+        entries = [('init', 0o100755, f.read())]
+    for name, ko in kos.items():
+        with open(ko, 'rb') as f:
+            entries.append((f'{name}.ko', 0o100644, f.read()))
     path = os.path.join(workdir, 'initramfs.cpio')
     with open(path, 'wb') as f:
-        f.write(cpio_newc([('init', 0o100755, init_data), (f'{MODULE}.ko', 0o100644, ko_data)]))
+        f.write(cpio_newc(entries))
     return path
 
 
@@ -98,7 +119,7 @@ def qemu_command(build_dir, initrd):
 
 
 KTAP_START = re.compile(r'^(\[[\s\d.]+\]\s?)?KTAP version 1$')
-INIT_LINE = re.compile(r'mpk-init: load (\d+): (-?\d+), unload: (-?\d+)')
+INIT_LINE = re.compile(r'mpk-init: (\w+) load (\d+): (-?\d+), unload: (-?\d+)')
 
 
 def reports(console):
@@ -114,9 +135,18 @@ def reports(console):
     return parts
 
 
+SUBTEST = re.compile(r'# Subtest: (\w+)')
+
+
+def suite_of(report):
+    """The suite a KTAP report of one load is about (its first subtest), or None."""
+    return next((m.group(1) for m in map(SUBTEST.search, report) if m), None)
+
+
 def init_results(console):
-    """[(load, finit_module() result, delete_module() result)] as /init printed them."""
-    return [tuple(int(g) for g in m.groups()) for m in INIT_LINE.finditer(console)]
+    """[(module, load, finit_module() result, delete_module() result)] as /init
+    printed them."""
+    return [(m.group(1), *(int(g) for g in m.groups()[1:])) for m in INIT_LINE.finditer(console)]
 
 
 def parse(tree, lines):
@@ -132,9 +162,9 @@ def parse(tree, lines):
 
     def walk(t, prefix):
         for sub in t.subtests:
-            name = f'{prefix}{sub.name}' if prefix else sub.name
+            name = prefix + sub.name        # '<suite>.<case>.<param>', as runner names them
             if sub.subtests:
-                walk(sub, '' if sub.name == runner.SUITE else name + '.')
+                walk(sub, name + '.')
             elif sub.status.name not in ('SUCCESS', 'SKIPPED'):
                 failing.append(name)
     walk(test, '')
@@ -143,22 +173,24 @@ def parse(tree, lines):
 
 
 def build(t, log=print):
-    """The =m build; the path of the module."""
+    """The =m build; {module: path of its .ko}."""
     extra = [f'--kconfig_add={e}' for e in KCONFIG]
     if not runner.build(t.tree, t.build_dir, t.cache, arch=t.arch, extra=extra, log=log):
         raise UserError(f'the =m build failed: see {t.build_dir}/kunit-build.log')
-    ko = os.path.join(t.build_dir, 'mm/tests', MODULE + '.ko')
-    if not os.path.exists(ko):
-        raise UserError(f'no {ko}: the suite was not built as a module')
-    return ko
+    kos = {m: os.path.join(t.build_dir, 'mm/tests', m + '.ko') for m in MODULES}
+    for ko in kos.values():
+        if not os.path.exists(ko):
+            raise UserError(f'no {ko}: the suite was not built as a module')
+    return kos
 
 
 def command(t, log=print):
-    """Build =m, boot, load twice: ([(load, passed, failed, skipped, unexpected failing)],
-    [problems: kernel-log splats, a load or unload that /init saw fail])."""
-    ko = build(t, log=log)
+    """Build =m, boot, load each module twice: ([(module, load, passed, failed,
+    skipped, unexpected failing)], [problems: kernel-log splats, a load or
+    unload that /init saw fail])."""
+    kos = build(t, log=log)
     with tempfile.TemporaryDirectory() as work:
-        cmd = qemu_command(t.build_dir, initramfs(ko, work))
+        cmd = qemu_command(t.build_dir, initramfs(kos, work))
         log('mpk: ' + ' '.join(cmd))
         r = subprocess.run(cmd, capture_output=True, text=True, errors='replace', timeout=600,
                            env=runner.build_env(t.cache, t.tree, t.build_dir), check=False)
@@ -166,13 +198,20 @@ def command(t, log=print):
     with open(os.path.join(t.build_dir, 'module-console.log'), 'w', encoding='utf-8') as f:
         f.write(console)
     problems = runner.splats(console)
-    for n, load, unload in init_results(console):
-        log(f'mpk: /init: load {n}: {load}, unload {n}: {unload}')
+    for name, n, load, unload in init_results(console):
+        log(f'mpk: /init: {name} load {n}: {load}, unload {n}: {unload}')
         if load or unload:
-            problems.append(f'/init: load {n} returned {load}, unload {unload}')
-    rows = []
-    for n, lines in enumerate(reports(console), 1):
+            problems.append(f'/init: {name} load {n} returned {load}, unload {unload}')
+    # Each load's report names its suite; a module's loads come in /init's order.
+    suite_module = {s.name: s.module for s in series.suites(runner.REPO)}
+    loads, rows = {}, []
+    for lines in reports(console):
+        name = suite_module.get(suite_of(lines))
+        if name not in MODULES:
+            problems.append(f'a KTAP report of no module of ours: {suite_of(lines)}')
+            continue
+        loads[name] = loads.get(name, 0) + 1
         passed, failed, skipped, failing = parse(t.tree, lines)
-        rows.append((n, passed, failed, skipped,
+        rows.append((name, loads[name], passed, failed, skipped,
                      [c for c in failing if c not in t.known_bugs]))
     return rows, problems

@@ -16,13 +16,14 @@ from . import runner
 
 
 def verdicts(build_dir):
-    """{case: status} of the suite in the last kunit.py --json, or None."""
+    """{'suite.case.param': status} of our suites in the last kunit.py --json,
+    or None."""
     try:
         with open(os.path.join(build_dir, 'mmap_prepare_kunit.json'), encoding='utf-8') as f:
-            group = runner.find_group(json.load(f), runner.SUITE)
+            found = dict(runner.our_leaves(json.load(f)))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    return dict(runner.leaves(group)) if group else None
+    return found or None
 
 
 def boot(t, extra=(), log=print):
@@ -53,13 +54,15 @@ def boots(t, n, log=print):
 
 
 def case_functions(t):
-    """'suite.function' of every case function, as kunit.py --list_tests gives them."""
+    """'suite.function' of every case function of our suites, as kunit.py
+    --list_tests gives them."""
     cmd = runner.kunit_command(t.tree, t.build_dir, None, arch=t.arch, sub='exec',
                                extra=['--list_tests'])
     out = subprocess.run(cmd, cwd=t.tree, env=runner.build_env(t.cache, t.tree, t.build_dir),
                          capture_output=True, text=True, check=False).stdout
+    ours = (*runner.SUITES, *runner.PROFILE_SUITES)
     return [ln.strip() for ln in out.splitlines()
-            if ln.strip().startswith(runner.SUITE + '.') and ' ' not in ln.strip()]
+            if ln.strip().split('.')[0] in ours and ' ' not in ln.strip()]
 
 
 def isolated(t, together, log=print):
@@ -72,7 +75,7 @@ def isolated(t, together, log=print):
         splat = s.splats()
         if splat:
             alone[f'{glob} (kernel log)'] = splat[0]
-        # A parameterised function's cases are 'function.param' in the group.
+        # A parameterised function's cases are 'suite.function.param'.
         alone.update(v)
         log(f'mpk: isolated boot {i}/{len(functions)} {glob}: {len(v)} case(s)')
     differ = [(c, together.get(c), alone.get(c)) for c in sorted(set(together) | set(alone))

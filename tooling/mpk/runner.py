@@ -250,7 +250,7 @@ PROFILE_ONLY = tuple(suite + '.' for suite in PROFILE_SUITES)
 
 
 def in_default_config(case):
-    """True if the suite's own kunitconfig builds case ('function.param')."""
+    """True if the suites' own kunitconfig builds case ('suite.case.param')."""
     return not case.startswith(PROFILE_ONLY)
 
 
@@ -267,17 +267,19 @@ def load_known(version, path=KNOWN_FILE):
 
 
 def expected_list(known):
-    """known ({'route.case': ids}) as NIPA's kunit-expected: 'group case fail' lines.
+    """known ({'suite.case.param': ids}) as NIPA's kunit-expected: 'group case
+    fail' lines.
 
     The group is the KUnit group that holds the case: the parameterised case
-    function for 'function.parameter', the suite for a plain case.
+    function for 'suite.function.parameter', the suite for 'suite.case'.
     The list has no comment lines: NIPA's reader takes every line as an entry.
     The verdicts are the same on every architecture, so one list serves each --arch.
     """
     lines = []
     for case in sorted(known):
-        group, _, name = case.rpartition('.')
-        lines.append(f'{group or SUITE} {name} fail')
+        parts = case.split('.')
+        group = parts[-2] if len(parts) > 1 else SUITE
+        lines.append(f'{group} {parts[-1]} fail')
     return '\n'.join(lines) + '\n'
 
 

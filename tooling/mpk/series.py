@@ -1,15 +1,21 @@
-"""mpk series: the upstream patch series (the fixes, then the suite) and its proof.
+"""mpk series: the upstream patch series (the fixes, then the suites) and its proof.
 
 upstream/series lists the fix patches in order (quilt style).  Each is a
-commit message, a line '---' and a diff against the default kernel.  The
-suite patch comes last: the overlay's test file in its upstream form (the
-API header inlined, the overlay-only blocks dropped), its Kconfig entry,
-Makefile line, its two kunitconfigs and a MAINTAINERS line.
+commit message, a line '---' and a diff against the default kernel.  Then
+one patch per KUnit suite, in the order of additions/mm/Makefile's lines
+(upstream/suite-<suite>.msg): the suite's test file and the headers it is
+the first to include, in their upstream form (the API header inlined, the
+overlay-only blocks dropped), its Kconfig entry and Makefile line, the
+kunitconfig lines that name it (a kunitconfig file enters with the first
+suite it names) and MAINTAINERS lines for its source files.  Last, the
+all_tests.config lines (upstream/all_tests.msg).  Each patch depends only on
+the ones before it.
 
 The series is made in a git repository of the default kernel as Debian
 ships it (one base commit, tag mpk-base), laid out under the cache as the
 fetched tree and its build directories are, so that ccache hits.
 """
+import dataclasses
 import os
 import re
 import shutil
@@ -30,14 +36,27 @@ BASE_IDENTITY = {'GIT_AUTHOR_NAME': 'mpk', 'GIT_AUTHOR_EMAIL': 'mpk@invalid',
                  'GIT_AUTHOR_DATE': '2026-01-01T00:00:00Z',
                  'GIT_COMMITTER_DATE': '2026-01-01T00:00:00Z'}
 
-SUITE_C = 'mm/tests/mmap_prepare_kunit.c'
-SUITE_H = 'mm/tests/mmap_prepare_kunit_api.h'
+TESTS_DIR = 'mm/tests'
+API_H = 'mm/tests/mmap_prepare_kunit_api.h'
 API_INCLUDE = '#include "mmap_prepare_kunit_api.h"'
 HEADER_GUARD = '#define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H'
+INCLUDE = re.compile(r'^#include "([\w.]+)"\s*$', re.M)
+KCONFIG_ADDITION = 'additions/mm/Kconfig.debug'
+MAKEFILE_ADDITION = 'additions/mm/Makefile'
+ALL_TESTS_ADDITION = 'additions/' + overlay.ALL_TESTS_CONFIG
+# The kunitconfigs that go upstream: the suites' own (kunit.py
+# --kunitconfig=mm/tests), and the fault-injection suite's second one.
+KUNITCONFIGS = ('mm/tests/.kunitconfig', 'mm/tests/fault_injection.kunitconfig')
+ALL_TESTS_MSG = 'all_tests.msg'
 BEGIN, END = '/* overlay-only: begin */', '/* overlay-only: end */'
-# What must not reach upstream: the feature switches of the backports.
-OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|\bMP_NO_\w+|overlay-only')
+# What must not reach upstream: the feature switches of the backports, the
+# markers, and (overlay_names()) every macro an overlay-only block defines,
+# such as the skip reasons MP_NO_ACTIONS.
+OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|overlay-only')
 MAINTAINERS_SECTION = 'MEMORY MAPPING'
+# Patches longer than this (git format-patch lines) are hard to review; the
+# summary says so.
+PATCH_LINES = 800
 
 
 def strip_overlay(text):
@@ -56,31 +75,76 @@ def strip_overlay(text):
     return ''.join(out)
 
 
+def overlay_blocks(text):
+    """The lines between the overlay-only markers (markers left out)."""
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        mark = line.strip()
+        if mark in (BEGIN, END):
+            inside = mark == BEGIN
+        elif inside:
+            out.append(line)
+    return ''.join(out)
+
+
+def overlay_names(*texts):
+    """The macros that overlay-only blocks of texts define: upstream has none."""
+    return {name for text in texts
+            for name in re.findall(r'^\s*#\s*define\s+(\w+)', overlay_blocks(text), re.M)}
+
+
 def _squeeze_blank_lines(text):
     return re.sub(r'\n{3,}', '\n\n', text)
 
 
-def upstream_suite(c_text, h_text):
-    """The test file as it goes upstream: one file, no version switches."""
+def refuse_overlay_only(path, text, names=()):
+    """UserError if text (upstream path) still holds something overlay-only:
+    OVERLAY_ONLY, or one of names (overlay_names())."""
+    found = [m for m in (OVERLAY_ONLY.search(text),
+                         re.search(r'\b(?:' + '|'.join(sorted(names)) + r')\b', text)
+                         if names else None) if m]
+    if found:
+        left = min(found, key=lambda m: m.start())
+        line = text[:left.start()].count('\n') + 1
+        raise UserError(f'upstream {path}:{line}: overlay-only {left.group(0)} left')
+
+
+def api_body(h_text):
+    """The API header as it is inlined: its body inside the include guard,
+    the overlay-only blocks dropped."""
     lines = h_text.splitlines(keepends=True)
     try:
         start = next(i for i, ln in enumerate(lines) if ln.strip() == HEADER_GUARD) + 1
         end = max(i for i, ln in enumerate(lines) if ln.startswith('#endif'))
     except (StopIteration, ValueError):
-        raise UserError(f'{SUITE_H}: no include guard') from None
-    body = strip_overlay(''.join(lines[start:end])).strip('\n') + '\n'
-    c_text = strip_overlay(c_text)
-    if c_text.count(API_INCLUDE + '\n') != 1:
-        raise UserError(f'{SUITE_C}: expected one {API_INCLUDE}')
-    text = _squeeze_blank_lines(c_text.replace(API_INCLUDE + '\n', body))
-    left = OVERLAY_ONLY.search(text)
-    if left:
-        line = text[:left.start()].count('\n') + 1
-        raise UserError(f'upstream {SUITE_C}:{line}: overlay-only {left.group(0)} left')
+        raise UserError(f'{API_H}: no include guard') from None
+    return strip_overlay(''.join(lines[start:end])).strip('\n') + '\n'
+
+
+def upstream_form(path, text, h_text, names=None):
+    """A test file or header as it goes upstream: the overlay-only blocks
+    dropped, the API header (h_text) inlined where it is included.  names:
+    the macros overlay-only blocks define (default: those of text and h_text)."""
+    names = overlay_names(text, h_text) if names is None else names
+    text = strip_overlay(text)
+    count = text.count(API_INCLUDE + '\n')
+    if count > 1:
+        raise UserError(f'{path}: {API_INCLUDE} more than once')
+    if count:
+        text = text.replace(API_INCLUDE + '\n', api_body(h_text))
+    text = _squeeze_blank_lines(text)
+    refuse_overlay_only(path, text, names)
     return text
 
 
-def add_maintainers_line(text, path=SUITE_C, section=MAINTAINERS_SECTION):
+def upstream_suite(c_text, h_text, path='mm/tests/mmap_prepare_kunit.h'):
+    """upstream_form() of a file that must include the API header."""
+    if strip_overlay(c_text).count(API_INCLUDE + '\n') != 1:
+        raise UserError(f'{path}: expected one {API_INCLUDE}')
+    return upstream_form(path, c_text, h_text)
+
+
+def add_maintainers_line(text, path, section=MAINTAINERS_SECTION):
     """MAINTAINERS with 'F: path' in section, in order among its mm/ files."""
     lines = text.splitlines(keepends=True)
     try:
@@ -98,6 +162,196 @@ def add_maintainers_line(text, path=SUITE_C, section=MAINTAINERS_SECTION):
         j += 1
     lines.insert(j, entry)
     return ''.join(lines)
+
+
+# --- the suite patches -------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Suite:
+    """One KUnit suite of the overlay: its patch of the series."""
+    name: str       # the KUnit suite (upstream/suite-<name>.msg)
+    symbol: str     # its Kconfig symbol, without CONFIG_
+    source: str     # its test file, mm/tests/<module>.c
+    module: str     # KBUILD_MODNAME: the object's (and module's) name
+
+    @property
+    def obj(self):
+        return self.source[:-2] + '.o'
+
+
+@dataclasses.dataclass
+class Patch:
+    """What one patch of the series writes into the kernel tree."""
+    msg: str                # upstream/<name>.msg
+    files: dict             # tree path -> whole text
+    appends: dict           # tree path -> text appended to the kernel's file
+    maintainers: list       # paths for MAINTAINERS F: lines
+    suite: Suite = None
+
+
+def _read(repo, rel):
+    try:
+        with open(os.path.join(repo, rel), encoding='utf-8') as f:
+            return f.read()
+    except FileNotFoundError:
+        raise UserError(f'{rel} missing') from None
+
+
+OBJ_LINE = re.compile(r'obj-\$\(CONFIG_(\w+)\)\s*\+=\s*(tests/[\w]+)\.o\s*$')
+SUITE_NAME = re.compile(r'struct kunit_suite \w+\s*=\s*\{[^}]*?\.name\s*=\s*"(\w+)"', re.S)
+
+
+def suites(repo):
+    """[Suite] in the order of additions/mm/Makefile's lines."""
+    out = []
+    for line in _read(repo, MAKEFILE_ADDITION).splitlines():
+        m = OBJ_LINE.match(line.strip())
+        if not m:
+            if line.strip() and not line.lstrip().startswith('#'):
+                raise UserError(f'{MAKEFILE_ADDITION}: not an obj-$(CONFIG_...) line: {line}')
+            continue
+        source = 'mm/' + m.group(2) + '.c'
+        names = SUITE_NAME.findall(strip_overlay(_read(repo, source)))
+        if len(names) != 1:
+            raise UserError(f'{source}: expected one struct kunit_suite with a .name')
+        out.append(Suite(names[0], m.group(1), source, os.path.basename(m.group(2))))
+    if not out:
+        raise UserError(f'{MAKEFILE_ADDITION}: no suite')
+    return out
+
+
+def kconfig_blocks(text):
+    """{symbol: text} of a Kconfig fragment, in order: each 'config' entry with
+    the blank and comment lines before it, so that the blocks joined are text."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, ln in enumerate(lines) if re.match(r'config \w+\s*$', ln)]
+    if not starts:
+        raise UserError(f'{KCONFIG_ADDITION}: no config entry')
+    bounds = [0]
+    for nxt in starts[1:]:
+        j = nxt
+        while j > bounds[-1] and (not lines[j - 1].strip() or lines[j - 1].startswith('#')):
+            j -= 1
+        bounds.append(j)
+    bounds.append(len(lines))
+    out = {}
+    for k, i in enumerate(starts):
+        out[lines[i].split()[1]] = ''.join(lines[bounds[k]:bounds[k + 1]])
+    return out
+
+
+def makefile_lines(text):
+    """{symbol: text} of the Makefile addition: each obj- line with the lines before it."""
+    out, pending = {}, ''
+    for line in text.splitlines(keepends=True):
+        m = OBJ_LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = pending + line
+            pending = ''
+        else:
+            pending += line
+    if pending.strip():
+        raise UserError(f'{MAKEFILE_ADDITION}: lines after the last obj- line')
+    return out
+
+
+def kunitconfig_upto(text, present, ours):
+    """A kunitconfig as it stands once the suites present are in: lines that
+    name a suite symbol (of ours) not yet present left out."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        m = re.match(r'(?:# )?CONFIG_(\w+)[= ]', line)
+        if m and m.group(1) in ours and m.group(1) not in present:
+            continue
+        out.append(line)
+    return ''.join(out)
+
+
+def includes(repo, path):
+    """The mm/tests files path includes ("..."), transitively, in order."""
+    out, todo = [], [path]
+    while todo:
+        for name in INCLUDE.findall(_read(repo, todo.pop(0))):
+            inc = os.path.join(TESTS_DIR, name)
+            if inc not in out and os.path.exists(os.path.join(repo, inc)):
+                out.append(inc)
+                todo.append(inc)
+    return out
+
+
+def patches(repo):
+    """[Patch] of the suites, then of the all_tests.config lines: what each
+    writes, in upstream form.  Every Kconfig entry and Makefile line of the
+    additions, and every test file of mm/tests, belongs to exactly one."""
+    all_suites = suites(repo)
+    symbols = [s.symbol for s in all_suites]
+    kconfig = kconfig_blocks(_read(repo, KCONFIG_ADDITION))
+    makefile = makefile_lines(_read(repo, MAKEFILE_ADDITION))
+    if list(kconfig) != symbols:
+        raise UserError(f'{KCONFIG_ADDITION}: entries {", ".join(kconfig)}; the Makefile '
+                        f'names {", ".join(symbols)} (the same, in the same order)')
+    kunitconfigs = {k: _read(repo, k) for k in KUNITCONFIGS}
+    h_text = _read(repo, API_H)
+    tests = [os.path.join(TESTS_DIR, n) for n in sorted(os.listdir(os.path.join(repo, TESTS_DIR)))
+             if n.endswith(('.c', '.h'))]
+    names = overlay_names(*(_read(repo, p) for p in tests))
+    added, inlined, out = set(), [], []
+    for n, suite in enumerate(all_suites):
+        present = set(symbols[:n + 1])
+        news = [p for p in [*includes(repo, suite.source), suite.source]
+                if p != API_H and p not in added]
+        files = {}
+        for path in news:
+            text = _read(repo, path)
+            if API_INCLUDE in strip_overlay(text):
+                inlined.append(path)
+            files[path] = upstream_form(path, text, h_text, names)
+        added.update(news)
+        for path, text in kunitconfigs.items():
+            now = kunitconfig_upto(text, present, symbols)
+            before = kunitconfig_upto(text, present - {suite.symbol}, symbols)
+            if now != before:
+                refuse_overlay_only(path, now, names)
+                files[path] = now
+                added.add(path)
+        appends = {'mm/Kconfig.debug': kconfig[suite.symbol],
+                   'mm/Makefile': makefile[suite.symbol]}
+        for path, text in appends.items():
+            refuse_overlay_only(path, text, names)
+        out.append(Patch(f'suite-{suite.name}.msg', files, appends,
+                         [p for p in news if p.endswith(('.c', '.h'))], suite))
+    if len(inlined) != 1:
+        raise UserError(f'{API_H}: included by {", ".join(inlined) or "no test file"}; '
+                        'one file must include it')
+    left = [os.path.basename(p) for p in tests if p not in added and p != API_H]
+    if left:
+        raise UserError(f'{TESTS_DIR}: {", ".join(left)} in no suite\'s patch (not '
+                        'included, nor named in additions/mm/Makefile)')
+    all_tests = _read(repo, ALL_TESTS_ADDITION)
+    refuse_overlay_only(overlay.ALL_TESTS_CONFIG, all_tests, names)
+    out.append(Patch(ALL_TESTS_MSG, {}, {overlay.ALL_TESTS_CONFIG: all_tests}, []))
+    return out
+
+
+WORD = re.compile(r'\w+')
+
+
+def overlay_only_words(repo):
+    """Words (identifiers, the names in string literals) of the test files that
+    only their overlay-only blocks hold: the cases they make do not exist in
+    the upstream form."""
+    d = os.path.join(repo, TESTS_DIR)
+    overlay_words = {w for n in os.listdir(d) if n.endswith(('.c', '.h'))
+                     for w in WORD.findall(_read(repo, os.path.join(TESTS_DIR, n)))}
+    upstream_words = {w for p in patches(repo) for path, text in p.files.items()
+                      if path.endswith(('.c', '.h')) for w in WORD.findall(text)}
+    return overlay_words - upstream_words
+
+
+def in_upstream(case, absent):
+    """False for a case ('suite.case.param') that only the overlay makes: a
+    part of its name is a word of absent (overlay_only_words())."""
+    return not any(part in absent for part in case.split('.')[1:])
 
 
 def read_patch(path):
@@ -165,12 +419,20 @@ def base_repo(tree_dir, extract, log=print):
 
 
 def make_series(repo, tree, who):
-    """Commit the fixes and the suite on branch mpk-series of tree; their count."""
+    """Commit the fixes, the suites and the all_tests.config lines on branch
+    mpk-series of tree; their count."""
+    todo = patches(repo)         # refuses a bad overlay before the tree is touched
+    msgs = {}
+    for p in todo:
+        path = os.path.join(repo, UPSTREAM, p.msg)
+        if not os.path.exists(path):
+            raise UserError(f'{UPSTREAM}/{p.msg} missing: the commit message of that patch')
+        msgs[p.msg] = _read(repo, os.path.join(UPSTREAM, p.msg))
     git(tree, 'checkout', '-q', '-f', '-B', BRANCH, BASE_TAG)
     git(tree, 'clean', '-q', '-fdx')
     env = dict(who)
-    patches = fix_patches(repo)
-    for path in patches:
+    fixes = fix_patches(repo)
+    for path in fixes:
         msg, diff = read_patch(path)
         r = subprocess.run(['git', '-C', tree, 'apply', '--index', '-'], input=diff,
                            text=True, capture_output=True, check=False)
@@ -178,30 +440,33 @@ def make_series(repo, tree, who):
             raise UserError(f'{os.path.basename(path)} does not apply to '
                             f'Linux {overlay.kernel_version(tree)}: {r.stderr.strip()}')
         git(tree, 'commit', '-q', '-s', '-F', '-', stdin=msg, env=env)
-    write_suite(repo, tree)
-    git(tree, 'add', '-A', '-f')
-    with open(os.path.join(repo, UPSTREAM, 'suite.msg'), encoding='utf-8') as f:
-        git(tree, 'commit', '-q', '-s', '-F', '-', stdin=f.read(), env=env)
-    return len(patches) + 1
+    for p in todo:
+        write_patch(tree, p)
+        git(tree, 'add', '-A', '-f')
+        git(tree, 'commit', '-q', '-s', '-F', '-', stdin=msgs[p.msg], env=env)
+    return len(fixes) + len(todo)
 
 
-def write_suite(repo, tree):
-    """The suite's files, in their upstream form, into tree."""
-    def read(*parts):
-        with open(os.path.join(*parts), encoding='utf-8') as f:
+def write_patch(tree, p):
+    """One Patch's files, in their upstream form, into tree."""
+    def read(rel):
+        with open(os.path.join(tree, rel), encoding='utf-8') as f:
             return f.read()
 
     def write(rel, text):
+        os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
         with open(os.path.join(tree, rel), 'w', encoding='utf-8') as f:
             f.write(text)
 
-    os.makedirs(os.path.join(tree, 'mm/tests'), exist_ok=True)
-    write(SUITE_C, upstream_suite(read(repo, SUITE_C), read(repo, SUITE_H)))
-    for kunitconfig in ('mm/tests/.kunitconfig', 'mm/tests/fault_injection.kunitconfig'):
-        write(kunitconfig, read(repo, kunitconfig))
-    for src, dst in overlay.ADDITIONS.items():
-        write(dst, read(tree, dst) + read(repo, src))
-    write('MAINTAINERS', add_maintainers_line(read(tree, 'MAINTAINERS')))
+    for rel, text in p.files.items():
+        write(rel, text)
+    for rel, text in p.appends.items():
+        write(rel, read(rel) + text)
+    if p.maintainers:
+        text = read('MAINTAINERS')
+        for path in p.maintainers:
+            text = add_maintainers_line(text, path)
+        write('MAINTAINERS', text)
 
 
 def recipients(tree, patch_files):
@@ -307,15 +572,34 @@ def cases_of(known, bug_id):
     return {case for case, ids in known.items() if any(i.split('-')[0] == bug_id for i in ids)}
 
 
-def check(tree, files, run_suite, build_dir, fix_cases, arches, log=print,
-          open_cases=frozenset()):
-    """Prove the series: [(step, ok, detail)], the fixes and suite committed.
+def changed_files(tree, commit):
+    """The paths a commit adds or changes."""
+    return git(tree, 'diff-tree', '--no-commit-id', '--name-only', '-r', commit).split()
 
-    run_suite(arch) builds and runs the suite in tree, returning runner's
+
+def suite_kunitconfigs(tree):
+    """--kunitconfig values that build every suite in tree as it is checked
+    out: mm/tests (its .kunitconfig) and each other kunitconfig there."""
+    d = os.path.join(tree, TESTS_DIR)
+    extra = sorted(os.path.join(TESTS_DIR, n) for n in os.listdir(d)
+                   if n.endswith('.kunitconfig') and n != '.kunitconfig') \
+        if os.path.isdir(d) else []
+    return [TESTS_DIR, *extra]
+
+
+def check(tree, files, run_suite, build_dir, fix_cases, arches, build_suite, log=print,
+          open_cases=frozenset()):
+    """Prove the series: [(step, ok, detail)], the fixes and suites committed.
+
+    run_suite(arch) builds and runs the suites in tree, returning runner's
     summary judged against no known bug; build_dir(arch) is where.
-    fix_cases[i] is the set of cases fix i must turn green; open_cases are
-    the cases of known kernel bugs the series does not fix: red at every
-    step, and exactly those red once the whole series is applied.
+    build_suite(kunitconfigs, objects) builds the tree as checked out with
+    those kunitconfigs: (ok, detail), ok only if every object was built.
+    fix_cases[i] is the set of cases fix i must turn green (the first
+    len(fix_cases) commits are the fixes, the rest the suites and the
+    all_tests.config lines); open_cases are the cases of known kernel bugs
+    the series does not fix: red at every step, and exactly those red once
+    the whole series is applied.
     """
     rows = []
 
@@ -329,37 +613,52 @@ def check(tree, files, run_suite, build_dir, fix_cases, arches, log=print,
             e + w + c == 0,
             f'{e} errors, {w} warnings, {c} checks')
     commits = git(tree, 'rev-list', '--reverse', f'{BASE_TAG}..{BRANCH}').split()
+    fixes, tests = commits[:len(fix_cases)], commits[len(fix_cases):]
+    total = len(commits)
+    first, last = len(fixes) + 1, total
     # Red before, and each fix turning exactly its own cases green: the suite
-    # on the unfixed kernel, then on each fix commit in turn.
-    for n, base in enumerate([BASE_TAG, *commits[:-1]]):
+    # patches on the unfixed kernel, then on each fix commit in turn.
+    for n, base in enumerate([BASE_TAG, *fixes]):
         expected = set().union(open_cases, *fix_cases[n:])
         git(tree, 'checkout', '-q', '-f', '-B', RED_BRANCH, base)
-        git(tree, 'cherry-pick', commits[-1], env=BASE_IDENTITY)
+        git(tree, 'cherry-pick', *tests, env=BASE_IDENTITY)
         s = run_suite('um')
         red = set(s.failing)
-        where = 'the unfixed kernel' if not n else f'patch {n}/{len(commits)}'
-        row(f'suite on {where} (um): red = the cases of the fixes still to come'
-            + (' and of the open findings' if open_cases else ''),
+        where = 'the unfixed kernel' if not n else f'patch {n}/{total}'
+        row(f'suites (patches {first}-{last}) on {where} (um): red = the cases of the fixes '
+            'still to come' + (' and of the open findings' if open_cases else ''),
             red == expected, f'{s.passed} passed, {len(red)} red'
             + (f'; unexpected: {sorted(red - expected)}' if red - expected else '')
             + (f'; missing: {sorted(expected - red)}' if expected - red else ''))
-    # Bisectable: every fix commit builds as it is.
-    for n, commit in enumerate(commits[:-1], 1):
+    # Bisectable: every fix commit builds as it is...
+    for n, commit in enumerate(fixes, 1):
         git(tree, 'checkout', '-q', '-f', commit)
         ok, err = make_kernel(tree, build_dir('um'))
-        row(f'patch {n}/{len(commits)} builds (um)', ok, err or 'built')
+        row(f'patch {n}/{total} builds (um)', ok, err or 'built')
+    # ... and every suite patch with only the patches before it: its suite built
+    # with the kunitconfigs that the tree has at that point.
+    for n, commit in enumerate(tests, len(fixes) + 1):
+        objects = [p[:-2] + '.o' for p in changed_files(tree, commit)
+                   if p.startswith(TESTS_DIR + '/') and p.endswith('.c')]
+        if not objects:
+            continue
+        git(tree, 'checkout', '-q', '-f', commit)
+        kunitconfigs = suite_kunitconfigs(tree)
+        ok, detail = build_suite(kunitconfigs, objects)
+        row(f'patch {n}/{total} builds on its own (um, kunit.py build '
+            + ' '.join(f'--kunitconfig={k}' for k in kunitconfigs) + ')', ok, detail)
     git(tree, 'checkout', '-q', '-f', BRANCH)
     for arch in arches:
         s = run_suite(arch)
         red = set(s.failing)
-        row(f'whole series, suite on {arch}', red == set(open_cases)
+        row(f'whole series, suites on {arch}', red == set(open_cases)
             and s.failed == len(open_cases) and not s.skipped and s.passed > 0,
             f'{s.passed} passed, {s.failed} failed, {s.skipped} skipped'
             + (f' (all {len(red)} of the open findings)' if red and red == set(open_cases)
                else f' ({"; ".join(sorted(red))})' if red else '')
             + f', {s.seconds} s')
-    ok, last = vma_tests(tree)
-    row('tools/testing/vma builds and passes', ok, last)
+    ok, last_line = vma_tests(tree)
+    row('tools/testing/vma builds and passes', ok, last_line)
     return rows
 
 
@@ -384,14 +683,22 @@ def series_tree(kernel, log=print):
 
 def findings(repo, version):
     """(known, fixed, open_cases) on version with the series applied: the known
-    kernel bugs' cases of the suite's own kunitconfig, the findings the series
-    fixes, and the cases of those it does not fix (red with the series too)."""
+    kernel bugs' cases that the series' own kunitconfig builds and its
+    upstream form has (cases of overlay-only rows are not there), the
+    findings the series fixes, and the cases of those it does not fix (red
+    with the series too)."""
+    absent = overlay_only_words(repo)
     known = {case: ids for case, ids in runner.load_known(version).items()
-             if runner.in_default_config(case)}
+             if runner.in_default_config(case) and in_upstream(case, absent)}
     fixed = fix_ids(repo)
     open_cases = {case for case, ids in known.items()
                   if not any(i.split('-')[0] in fixed for i in ids)}
     return known, fixed, open_cases
+
+
+def patch_lines(path):
+    with open(path, encoding='utf-8', errors='replace') as f:
+        return sum(1 for _ in f)
 
 
 def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 'arm64'),
@@ -408,7 +715,9 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
         files = format_series(repo, tree, out, who)
         log(f'mpk: {count} patches and a cover letter for Linux {version} in {out}:')
         for path in files:
-            log('mpk:   ' + os.path.basename(path))
+            n = patch_lines(path)
+            log(f'mpk:   {os.path.basename(path)} ({n} lines'
+                + (f', over {PATCH_LINES})' if n > PATCH_LINES else ')'))
         if not check_it:
             return files, None, 0
         t0 = time.monotonic()
@@ -425,6 +734,19 @@ def command(repo, kernel, out, check_it, kunit_args=(), arches=('um', 'x86_64', 
             return runner.judge(runner.run(tree, build_dir(arch), cache, arch=arch,
                                            extra=kunit_args, log=log, quiet=True), {})
 
-        rows = check(tree, files, run_suite, build_dir, fix_cases, arches, log=log,
-                     open_cases=open_cases)
+        def build_suite(kunitconfigs, objects):
+            # A second kunitconfig (the fault-injection suite's) changes much of
+            # the configuration: its own directory, so that um's stays as it is.
+            names = [os.path.basename(k).split('.')[0] for k in kunitconfigs[1:]]
+            d = build_dir('-'.join(['um', *names]))
+            extra = [f'--kunitconfig={k}' for k in kunitconfigs[1:]]
+            if not runner.build(tree, d, cache, arch='um', extra=extra, log=log):
+                return False, f'kunit.py build failed: see {d}/kunit-build.log'
+            missing = [o for o in objects if not os.path.exists(os.path.join(d, o))]
+            if missing:
+                return False, 'not built (not configured?): ' + ', '.join(missing)
+            return True, 'built: ' + ', '.join(os.path.basename(o) for o in objects)
+
+        rows = check(tree, files, run_suite, build_dir, fix_cases, arches, build_suite,
+                     log=log, open_cases=open_cases)
         return files, rows, round(time.monotonic() - t0)

@@ -81,10 +81,12 @@ class ApplyTest(TempDirs, unittest.TestCase):
             self.assertEqual(read(tree, rel), read(REPO, expect + rel), version)
 
     def test_every_api_header_defines_what_the_suite_uses(self):
-        # The suite's mp_*() calls and MP_* switches that no header of its own
+        # The suites' mp_*() calls and MP_* switches that none of their files
         # defines must come from each API header: a backport that lacks one
         # would fail to build only on its own kernel.
-        suite = read(REPO, 'mm/tests/mmap_prepare_kunit.c')
+        suite = ''.join(read(REPO, rel) for rel in sorted(
+            glob.glob('mm/tests/*.[ch]', root_dir=REPO))
+            if rel != 'mm/tests/mmap_prepare_kunit_api.h')
         own = set(re.findall(r'^static\b[^;=(]*?\b(mp_\w+)\(', suite, re.M) +
                   re.findall(r'^#define\s+(\w+)', suite, re.M))
         used = set(re.findall(r'\b(mp_\w+)\(|\b(MP_(?:HAVE|DESC_HAS)_\w+)', suite))

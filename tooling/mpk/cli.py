@@ -356,12 +356,11 @@ def cmd_module(args):
             f'{skipped} skipped')
         for case in unexpected:
             log(f'mpk:   FAILED {case}')
-    for line in splats[:3]:
+    for line in splats[:5]:
         log(f'mpk:   {line}')
-    want = len(module.MODULES) * module.LOADS
-    bad = len(rows) != want or any(r[5] or not r[2] for r in rows) or splats
-    if len(rows) != want:
-        log(f'mpk: {len(rows)} load report(s) in the console, expected {want}')
+    # A module that the known kernel bugs' leaks pin is not loaded again
+    # (module.load_problems()): what /init saw fail otherwise is in splats.
+    bad = not rows or any(r[5] or not r[2] for r in rows) or splats
     return 1 if bad else 0
 
 

@@ -93,6 +93,31 @@ class ReportsTest(unittest.TestCase):
             ('mmap_prepare_compat_kunit', 1, 0, 0), ('mmap_prepare_compat_kunit', 2, 0, 0)])
 
 
+class PinnedTest(unittest.TestCase):
+    """Files of a module that the kernel leaked (known kernel bugs) keep it loaded."""
+
+    # (module, load, passed, failed, skipped, unexpected failing)
+    ROWS = [('mmap_prepare_kunit', 1, 31, 4, 0, []),
+            ('mmap_prepare_compat_kunit', 1, 124, 0, 0, [])]
+    RESULTS = [('mmap_prepare_kunit', 1, 0, -1), ('mmap_prepare_kunit', 2, -1, -1),
+               ('mmap_prepare_compat_kunit', 1, 0, 0), ('mmap_prepare_compat_kunit', 2, 0, 0)]
+
+    def test_a_module_pinned_by_known_bugs_is_no_problem(self):
+        self.assertEqual(module.load_problems(self.RESULTS, self.ROWS, log=lambda _: None), [])
+
+    def test_only_loads_that_happened_report(self):
+        self.assertEqual(module.expected_reports(self.RESULTS), 3)
+
+    def test_an_unload_refused_without_known_failures_is_a_problem(self):
+        results = [('mmap_prepare_compat_kunit', 1, 0, -1),
+                   ('mmap_prepare_compat_kunit', 2, -1, -1)]
+        self.assertEqual(len(module.load_problems(results, self.ROWS, log=lambda _: None)), 2)
+
+    def test_a_failed_first_load_is_a_problem(self):
+        results = [('mmap_prepare_kunit', 1, -1, -1)]
+        self.assertTrue(module.load_problems(results, [], log=lambda _: None))
+
+
 class ModulesTest(unittest.TestCase):
 
     def test_the_tristate_suites_are_the_modules(self):

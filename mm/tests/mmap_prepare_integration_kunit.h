@@ -124,7 +124,6 @@ KUNIT_DEFINE_ACTION_WRAPPER(mp_uio_unregister, uio_unregister_device, struct uio
 /* A uio device with one map, of @size bytes at @index; its char device, opened. */
 static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, unsigned long size)
 {
-	struct mp_ctx *ctx = test->priv;
 	struct vfsmount *mnt;
 	struct uio_info *info;
 	struct device *parent;
@@ -148,7 +147,6 @@ static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, u
 	mp_uio_set_mmap_prepare(info, mp_uio_mmap_prepare);
 	KUNIT_ASSERT_EQ(test, 0, uio_register_device(parent, info));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_uio_unregister, info));
-	ctx->uio = info->uio_dev;
 	return mp_open_at(test, mnt, dev_name(&info->uio_dev->dev), O_RDWR);
 }
 

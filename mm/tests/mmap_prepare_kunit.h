@@ -332,7 +332,6 @@ struct mp_ctx {
 	int mapped_cookie;		/* private data set by ->mapped() */
 	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
 	struct file *backing;		/* backing_file_open() of inner */
-	struct uio_device *uio;		/* the uio device of the uio route */
 };
 
 static inline struct mp_ctx *mp_ctx(void)
@@ -634,8 +633,9 @@ static inline void mp_expect_vma(struct kunit *test, const char *which,
 	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, e.anonymous, "%s: anonymous", which);
 }
 
-/* The test pages read back through the user mapping. */
-static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
+/* The test pages read back through the user mapping, @expected as the row says. */
+static inline void mp_expect_data(struct kunit *test, struct mp_map *map,
+				  const struct mp_vma *expected)
 {
 	const struct mp_behaviour *b = map->behaviour;
 	u8 buf[MP_READBACK];
@@ -648,7 +648,7 @@ static inline void mp_expect_data(struct kunit *test, struct mp_map *map)
 	/* Actions populate the page tables: only a hook's vm_ops fault. */
 	KUNIT_EXPECT_EQ(test, map->faults, b->faults);
 	if (b->faults)
-		KUNIT_EXPECT_EQ(test, map->fault_pgoff, (b->pgoff ?: MP_PGOFF) + MP_FAULT_PAGE);
+		KUNIT_EXPECT_EQ(test, map->fault_pgoff, expected->pgoff + MP_FAULT_PAGE);
 }
 
 /* vm_ops->mapped() ran as often as the row says, on the VMA the row describes. */
@@ -782,7 +782,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 				       "rmap lock still held after mmap()");
 	}
 	if (map->behaviour->readable)
-		mp_expect_data(test, map);
+		mp_expect_data(test, map, &expected);
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);

@@ -77,8 +77,11 @@ static void action_shape_compat_vma_mmap(struct kunit *test)
 static int mp_undelegated_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mp_ctx *ctx = file->private_data;
+	struct mmap_action action = {
+		.type = ctx->simple_io_remap ? MMAP_SIMPLE_IO_REMAP : MMAP_IO_REMAP_PFN,
+	};
 
-	return mp_complete_undelegated(vma, ctx->simple_io_remap);
+	return mmap_action_complete(vma, &action, /*is_compat=*/true);
 }
 
 static const struct file_operations mp_undelegated_fops = {
@@ -100,12 +103,6 @@ static void action_complete_refuses_undelegated_io_remap(struct kunit *test)
 	unsigned long addr[2] = { 0, 0 };
 	int i;
 
-	/* overlay-only: begin */
-	if (!MP_HAVE_ACTIONS)
-		kunit_skip(test, MP_NO_ACTIONS);
-	if (!MP_HAVE_WARN_SUPPRESS)
-		kunit_skip(test, MP_NO_SUPPRESS);
-	/* overlay-only: end */
 	if (!IS_ENABLED(CONFIG_BUG))
 		kunit_skip(test, "requires CONFIG_BUG");
 
@@ -151,10 +148,6 @@ static void can_mmap_file_rejects_both_hooks(struct kunit *test)
 	unsigned long addr = 0;
 	bool ok = true;
 
-	/* overlay-only: begin */
-	if (!MP_HAVE_WARN_SUPPRESS)
-		kunit_skip(test, MP_NO_SUPPRESS);
-	/* overlay-only: end */
 	if (!IS_ENABLED(CONFIG_BUG))
 		kunit_skip(test, "requires CONFIG_BUG");
 

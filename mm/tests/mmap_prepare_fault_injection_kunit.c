@@ -209,9 +209,6 @@ static void mp_sweep_case(struct kunit *test, const struct mp_route *route)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	if (row->action && route->runs_hook_itself)
 		kunit_skip(test, "no action rows on the uio/hv routes, as in the route cases");
-	/* overlay-only: begin */
-	mp_skip_missing_features(test, route, b);
-	/* overlay-only: end */
 	if (route->setup)
 		route->setup(test);
 	file = route->open ? route->open(test, route) : ctx->inner;

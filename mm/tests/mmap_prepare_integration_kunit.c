@@ -185,7 +185,8 @@ static void backing_file_mmap_checks_backing_file(struct kunit *test)
 		file_inode(ctx->inner)->i_flags |= S_APPEND;
 		/* backing_file_open() itself refuses a writer that does not append. */
 		if (IS_ENABLED(CONFIG_FS_STACK)) {
-			file = mp_backing_file_open(user_file, O_RDWR, &ctx->inner->f_path);
+			file = backing_file_open(user_file, O_RDWR, &ctx->inner->f_path,
+						 current_cred());
 			if (!IS_ERR(file))
 				fput(file);
 			KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(file), -EPERM);
@@ -267,11 +268,7 @@ static struct file *mp_open_memfd(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_MEMFD_CREATE))
 		kunit_skip(test, "needs CONFIG_MEMFD_CREATE");
-	/* overlay-only: begin */
-	if (!MP_HAVE_MEMFD_ALLOC)
-		kunit_skip(test, "memfd_alloc_file() arrived in 6.19");
-	/* overlay-only: end */
-	file = mp_memfd_file("mmap_prepare_kunit");
+	file = memfd_alloc_file("mmap_prepare_kunit", 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
 	return file;
@@ -396,11 +393,6 @@ static void mp_real_case(struct kunit *test, const struct mp_route *route)
 	bool shares;
 
 	ctx->inner = r->open(test);
-	/* overlay-only: begin */
-	/* compat_vma_mmap() is for files that have the hook: 6.18's shmem has .mmap(). */
-	if (!ctx->inner->f_op->mmap_prepare)
-		kunit_skip(test, "%s has .mmap(), not .mmap_prepare(), on this kernel", r->name);
-	/* overlay-only: end */
 	if (!r->zero_filled)
 		KUNIT_ASSERT_EQ(test, kernel_write(ctx->inner, &byte, 1, &pos), 1);
 

@@ -112,7 +112,7 @@ static inline struct file *mp_backing_file(struct kunit *test, struct file *user
 
 	if (!IS_ENABLED(CONFIG_FS_STACK))
 		kunit_skip(test, "needs CONFIG_FS_STACK (overlayfs or FUSE passthrough)");
-	file = mp_backing_file_open(user_file, flags, &ctx->inner->f_path);
+	file = backing_file_open(user_file, flags, &ctx->inner->f_path, current_cred());
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
 	ctx->backing = file;
@@ -130,10 +130,6 @@ static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, u
 
 	if (!IS_REACHABLE(CONFIG_UIO))
 		kunit_skip(test, "needs CONFIG_UIO (built in, if the suite is)");
-	/* overlay-only: begin */
-	if (!MP_HAVE_UIO_HOOK)
-		kunit_skip(test, "uio's mmap_prepare arrived in 7.1");
-	/* overlay-only: end */
 	mnt = mp_devtmpfs(test);
 	parent = kunit_device_register(test, "mmap_prepare_kunit_uio");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
@@ -144,7 +140,7 @@ static inline struct file *mp_uio_file(struct kunit *test, unsigned int index, u
 	/* uio_mmap() takes the page offset for the index of the map. */
 	info->mem[index].name = "mmap_prepare_kunit";
 	info->mem[index].size = size;
-	mp_uio_set_mmap_prepare(info, mp_uio_mmap_prepare);
+	info->mmap_prepare = mp_uio_mmap_prepare;
 	KUNIT_ASSERT_EQ(test, 0, uio_register_device(parent, info));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_uio_unregister, info));
 	return mp_open_at(test, mnt, dev_name(&info->uio_dev->dev), O_RDWR);

@@ -28,9 +28,6 @@ static void mp_native_case(struct kunit *test)
 	const struct mp_behaviour *b = test->param_value;
 	struct mp_ctx *ctx = test->priv;
 
-	/* overlay-only: begin */
-	mp_skip_missing_features(test, &mp_native, b);
-	/* overlay-only: end */
 	mp_map_and_check(test, mp_new_map(test, &mp_native, b, ctx->inner));
 }
 

@@ -76,27 +76,6 @@ enum mp_change {
 	MP_INSTALLS_CLOSE	= BIT(22),
 };
 
-/* overlay-only: begin */
-/*
- * Everything that differs between kernel versions lives in this header, and
- * nowhere else: the overlay's backports replace it as a whole for older
- * kernels, and cases that need a feature such a kernel lacks skip with the
- * reason. Lines between these markers are the overlay's alone: `mpk series`
- * drops them and inlines the header for the upstream patch.
- */
-/* overlay-only: end */
-#include "mmap_prepare_kunit_api.h"
-/* overlay-only: begin */
-
-#define MP_NO_ACTIONS		"7.1's mmap action API (mmap_action_*(), vm_ops->mapped()) is not here"
-#define MP_NO_ANON_HOOK		"a hook can make a VMA anonymous since 7.2"
-#define MP_NO_OVERRIDE_CHECK	"error_override, checked by the kernel, arrived in 7.2"
-#define MP_NO_SUPPRESS		"kunit_warning_suppress(), to keep the WARN out of the log, is 7.2+"
-#define MP_NO_SPLIT_ROUTE	"a hook of the caller's choice (uio/hv's route) arrived in 6.18"
-#define MP_NEEDS_ACTIONS	(MP_REMAPS_PFNS | MP_IO_REMAPS_PFNS | MP_SIMPLE_IO_REMAPS | \
-				 MP_MAPS_KERNEL_PAGES | MP_INSTALLS_MAPPED)
-/* overlay-only: end */
-
 /* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
 #define MP_REMAP_FLAGS		(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP)
 #define MP_MAP_PAGES_FLAGS	VM_MIXEDMAP
@@ -413,11 +392,11 @@ static inline int mp_mapped(unsigned long start, unsigned long end,
 }
 
 static const struct vm_operations_struct mp_mapped_vm_ops = {
-	MP_MAPPED_HOOK(mp_mapped)
+	.mapped = mp_mapped,
 };
 
 static const struct vm_operations_struct mp_mapped_close_vm_ops = {
-	MP_MAPPED_HOOK(mp_mapped)
+	.mapped = mp_mapped,
 	.close = mp_close,
 };
 
@@ -429,6 +408,39 @@ static inline pgprot_t mp_other_prot(pgprot_t prot)
 	if (pgprot_val(nc) != pgprot_val(prot))
 		return nc;
 	return vm_get_page_prot(VM_NONE);
+}
+
+/* Far past the last enum mmap_action_type, so no future kernel knows it. */
+#define MP_UNKNOWN_ACTION_TYPE	0x7f
+
+/* Ask for the follow-up work the behaviour names, over the test pages. */
+static inline void mp_request_action(struct vm_area_desc *desc, unsigned int changes,
+				     struct page **pages, struct page **slab_pages)
+{
+	unsigned long pfn = page_to_pfn(pages[0]);
+	unsigned long start = desc->start;
+
+	if (changes & MP_ACTION_OUT_OF_RANGE)
+		start += PAGE_SIZE;	/* the last page would lie past the end */
+	if (changes & MP_REMAPS_PFNS)
+		mmap_action_remap_full(desc, pfn);
+	if (changes & MP_IO_REMAPS_PFNS)
+		mmap_action_ioremap_full(desc, pfn);
+	/* The action maps from desc->pgoff pages into the physical range. */
+	if (changes & MP_SIMPLE_IO_REMAPS)
+		mmap_action_simple_ioremap(desc, PFN_PHYS(pfn - desc->pgoff),
+					   (desc->pgoff + MP_PAGES) * PAGE_SIZE);
+	if (changes & MP_MAPS_KERNEL_PAGES)
+		mmap_action_map_kernel_pages(desc, start, (changes & MP_ACTION_SLAB_PAGE) ?
+					     slab_pages : pages, MP_PAGES);
+	if (changes & MP_ACTION_OVERRIDES)
+		desc->action.error_override = MP_OVERRIDE_ERROR;
+	if (changes & MP_ACTION_BAD_OVERRIDE)
+		desc->action.error_override = MP_BAD_OVERRIDE;
+	if (changes & MP_ACTION_BAD_TYPE)
+		desc->action.type = MP_UNKNOWN_ACTION_TYPE;
+	if (changes & MP_HIDES_FROM_RMAP)
+		desc->action.hide_from_rmap_until_complete = true;
 }
 
 static inline int mp_mmap_prepare(struct vm_area_desc *desc)
@@ -445,13 +457,13 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 	map->hook_calls++;
 	memcpy(&map->seen, desc, sizeof(*desc));
 	if (changes & MP_SETS_FLAGS)
-		mp_desc_set_flags(desc, mp_desc_flags(desc) | MP_SET_FLAGS);
+		vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
 	if (changes & MP_CLEARS_FLAGS)
-		mp_desc_set_flags(desc, mp_desc_flags(desc) & ~MP_CLEAR_FLAGS);
+		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
 	if (changes & MP_CHANGES_PGOFF)
 		desc->pgoff += MP_PGOFF_SHIFT;
 	if (changes & MP_REPLACES_VM_FILE)
-		mp_desc_set_vm_file(desc, mp_new_vm_file(ctx->replacement));
+		desc->vm_file = get_file(ctx->replacement);
 	if (changes & MP_INSTALLS_VM_OPS)
 		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_fault_close_vm_ops :
 							       &mp_fault_vm_ops;
@@ -545,23 +557,18 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 	const struct vm_area_desc *d = &map->seen;
 	vm_flags_t must = VM_READ | VM_MAYREAD | VM_MAYWRITE;
 	vm_flags_t never = VM_WRITE | VM_EXEC;
-	vm_flags_t flags = mp_desc_flags(d);
+	vm_flags_t flags = vma_flags_to_legacy(d->vma_flags);
 	struct file *vm_file = map->route->outer_keeps_vm_file ? map->file : map->inner;
 	struct file *file = map->route->outer_is_desc_file ? map->file : map->inner;
 
-	/* overlay-only: begin */
-	/* Before 6.18 the descriptor has one file, the one the VMA will map. */
-	if (!MP_DESC_HAS_FILE)
-		file = vm_file;
-	/* overlay-only: end */
 	if (map->behaviour->map_private)
 		never |= VM_SHARED | VM_MAYSHARE;
 	else
 		must |= VM_SHARED | VM_MAYSHARE;
 
 	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
-	KUNIT_EXPECT_PTR_EQ(test, mp_desc_file(d), file);
-	KUNIT_EXPECT_PTR_EQ(test, mp_desc_vm_file(d), vm_file);
+	KUNIT_EXPECT_PTR_EQ(test, d->file, file);
+	KUNIT_EXPECT_PTR_EQ(test, d->vm_file, vm_file);
 	KUNIT_EXPECT_EQ(test, d->end - d->start, MP_LEN);
 	KUNIT_EXPECT_EQ(test, d->start & ~PAGE_MASK, 0);
 	if (!IS_ERR_VALUE(map->addr))
@@ -576,13 +583,7 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 	 * replaces the caller's.
 	 */
 	KUNIT_EXPECT_NULL(test, d->private_data);
-	KUNIT_EXPECT_TRUE(test, mp_desc_action_is_nothing(d));
-	/* overlay-only: begin */
-	if (!MP_DESC_HAS_VM_OPS) {
-		KUNIT_EXPECT_NULL(test, d->vm_ops);
-		return;
-	}
-	/* overlay-only: end */
+	KUNIT_EXPECT_TRUE(test, d->action.type == MMAP_NOTHING);
 	/* Pre-filled from the VMA. */
 	KUNIT_EXPECT_NOT_NULL(test, d->vm_ops);
 }
@@ -594,9 +595,10 @@ static inline void mp_expected_vma(const struct mp_map *map, struct mp_vma *e)
 	const struct mp_behaviour *b = map->behaviour;
 	struct mp_ctx *ctx = mp_ctx();
 
-	e->flags = ((mp_desc_flags(seen) | b->sets_flags) & ~b->clears_flags) & ~VM_SOFTDIRTY;
+	e->flags = vma_flags_to_legacy(seen->vma_flags) | b->sets_flags;
+	e->flags &= ~(b->clears_flags | VM_SOFTDIRTY);
 	e->pgoff = b->pgoff ?: MP_PGOFF;
-	e->vm_file = b->replaced_vm_file ? ctx->replacement : mp_desc_vm_file(seen);
+	e->vm_file = b->replaced_vm_file ? ctx->replacement : seen->vm_file;
 	e->page_prot = b->other_prot ? mp_other_prot(seen->page_prot) : seen->page_prot;
 	e->vm_ops = b->vm_ops ?: seen->vm_ops;
 	e->anonymous = b->anonymous;
@@ -621,14 +623,6 @@ static inline void mp_expect_vma(struct kunit *test, const char *which,
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_file, e.vm_file, "%s: vm_file", which);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->private_data, e.private_data,
 				"%s: private_data", which);
-	/* overlay-only: begin */
-	if (!e.vm_ops && !e.anonymous && !MP_DESC_HAS_VM_OPS) {
-		/* No vm_ops from the hook: the VMA keeps its dummy ones. */
-		KUNIT_EXPECT_NOT_NULL_MSG(test, v->vm_ops, "%s: vm_ops", which);
-		KUNIT_EXPECT_FALSE_MSG(test, v->anonymous, "%s: anonymous", which);
-		return;
-	}
-	/* overlay-only: end */
 	KUNIT_EXPECT_PTR_EQ_MSG(test, v->vm_ops, e.vm_ops, "%s: vm_ops", which);
 	KUNIT_EXPECT_EQ_MSG(test, v->anonymous, e.anonymous, "%s: anonymous", which);
 }
@@ -807,25 +801,6 @@ static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_rout
 	return map;
 }
 
-/* overlay-only: begin */
-/* Skip a case whose route or hook needs what this kernel lacks. */
-static inline void mp_skip_missing_features(struct kunit *test, const struct mp_route *route,
-					    const struct mp_behaviour *b)
-{
-	if (!MP_HAVE_SPLIT_ROUTE && route->runs_hook_itself)
-		kunit_skip(test, MP_NO_SPLIT_ROUTE);
-	if (!MP_HAVE_ACTIONS && (b->changes & MP_NEEDS_ACTIONS))
-		kunit_skip(test, MP_NO_ACTIONS);
-	if (!MP_DESC_HAS_VM_OPS && (b->changes & MP_CLEARS_VM_OPS))
-		kunit_skip(test, MP_NO_ANON_HOOK);
-	if (!MP_HAVE_OVERRIDE_CHECK && (b->changes & MP_ACTION_BAD_OVERRIDE))
-		kunit_skip(test, MP_NO_OVERRIDE_CHECK);
-	if (!MP_HAVE_WARN_SUPPRESS && b->warns)
-		kunit_skip(test, MP_NO_SUPPRESS);
-}
-
-/* overlay-only: end */
-
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 
 #define MP_MM_WAIT_US		(1000 * 1000)	/* for the case's thread to put its mm */
@@ -882,4 +857,3 @@ static inline int mp_init(struct kunit *test)
 }
 
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_H */
-

@@ -107,7 +107,7 @@ def added_lines(diff):
 
 
 def suite_files(repo):
-    """The suites' files as they are upstream (the API header inlined)."""
+    """The suites' files as they are upstream."""
     return [path for p in series.patches(repo) for path in p.files
             if path.endswith(('.c', '.h'))]
 
@@ -502,10 +502,11 @@ def judge_warnings(name, built, out, where, count, seconds=0):
 
 
 def overlay_suite_files(repo=runner.REPO):
-    """{tree path: None}: the suites' files as the overlay installs them (the
-    API header too): a warning anywhere in them is ours."""
+    """{tree path: None}: the suites' files as the overlay installs them (a
+    backport's API header too): a warning anywhere in them is ours."""
     d = os.path.join(repo, series.TESTS_DIR)
-    return {os.path.join(series.TESTS_DIR, n): None for n in sorted(os.listdir(d))
+    return {os.path.join(series.TESTS_DIR, n): None
+            for n in sorted([*os.listdir(d), os.path.basename(series.API_H)])
             if n.endswith(('.c', '.h'))}
 
 

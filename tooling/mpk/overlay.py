@@ -16,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 from typing import NamedTuple
 
 from .errors import UserError
@@ -31,7 +32,6 @@ NEW_FILES = {
     'mm/tests/mmap_prepare_integration_kunit.c': 'mm/tests/mmap_prepare_integration_kunit.c',
     'mm/tests/mmap_prepare_fault_injection_kunit.c':
         'mm/tests/mmap_prepare_fault_injection_kunit.c',
-    'mm/tests/mmap_prepare_kunit_api.h': 'mm/tests/mmap_prepare_kunit_api.h',
     'mm/tests/.kunitconfig': 'mm/tests/.kunitconfig',
     'mm/tests/fault_injection.kunitconfig': 'mm/tests/fault_injection.kunitconfig',
     '.kunitconfig': '.kunitconfig',
@@ -49,8 +49,14 @@ ADDITIONS = {
 OUR_WORDS = re.compile(r'MMAP_PREPARE_\w*KUNIT_TEST|mmap_prepare\w*_kunit')
 KUNIT_DEFAULT_CONFIG = 'tools/testing/kunit/configs/default.config'
 STAMP = '.mmap_prepare_kunit.stamp'
-# backports/<major.minor>/<path> replaces <path> on that kernel.
+# The suites are written for the kernel of OWN_API_SINCE and later.  An older
+# kernel gets them through a backport, as stable trees do: BACKPORT_PATCH
+# turns the suites' direct use of the newer API into calls of the accessors
+# that backports/<major.minor>/API_H defines for that kernel, and adds the
+# skips for what it lacks.
 BACKPORTS = 'backports'
+BACKPORT_PATCH = 'backports/suites.patch'
+API_H = 'mm/tests/mmap_prepare_kunit_api.h'
 COMPAT_LAYER = re.compile(r'\bcompat_vma_mmap(_prepare)?\s*\(')
 
 
@@ -103,8 +109,6 @@ def _git_head_text(tree, rel):
     return r.stdout if r.returncode == 0 else None
 
 
-# The suite's own API header is written for this kernel and later; older
-# kernels need a backport written for their major.minor (backports/<x.y>/).
 OWN_API_SINCE = (7, 2)
 
 
@@ -112,22 +116,50 @@ def _major_minor(version):
     return tuple(int(x) for x in version.split('.')[:2])
 
 
-def source(repo, rel, version):
-    """The overlay file for rel on this kernel: its backport, or our own.
+def backport(repo, version):
+    """backports/<major.minor> for a kernel older than OWN_API_SINCE, or None.
 
-    A kernel older than OWN_API_SINCE with no backport of its own (7.0, 6.16)
-    is refused: our header would not compile there, and guessing is worse.
+    An older kernel with no backport of its own (7.0, 6.16) is refused: the
+    suites would not compile there, and guessing is worse.
     """
+    if _major_minor(version) >= OWN_API_SINCE:
+        return None
     major_minor = '.'.join(version.split('.')[:2])
-    backport = os.path.join(repo, BACKPORTS, major_minor, rel)
-    if os.path.isfile(backport):
-        return backport
-    if _major_minor(version) < OWN_API_SINCE and os.path.isdir(os.path.join(repo, BACKPORTS)):
-        have = sorted(os.listdir(os.path.join(repo, BACKPORTS)), key=lambda v: _major_minor(v))
-        if any(os.path.isfile(os.path.join(repo, BACKPORTS, v, rel)) for v in have):
-            raise UserError(f'no backport of the suite for Linux {major_minor}: it runs on '
-                            f'{", ".join(have)} and {".".join(map(str, OWN_API_SINCE))}+')
-    return os.path.join(repo, rel)
+    here = os.path.join(repo, BACKPORTS, major_minor)
+    if os.path.isfile(os.path.join(here, API_H)):
+        return here
+    have = sorted((v for v in os.listdir(os.path.join(repo, BACKPORTS))
+                   if os.path.isfile(os.path.join(repo, BACKPORTS, v, API_H))),
+                  key=_major_minor)
+    raise UserError(f'no backport of the suite for Linux {major_minor}: it runs on '
+                    f'{", ".join(have)} and {".".join(map(str, OWN_API_SINCE))}+')
+
+
+def _patched(texts, patch):
+    """texts (tree path -> text) with the unified diff patch applied."""
+    with tempfile.TemporaryDirectory() as work:
+        for rel, text in texts.items():
+            os.makedirs(os.path.dirname(os.path.join(work, rel)), exist_ok=True)
+            with open(os.path.join(work, rel), 'w', encoding='utf-8') as f:
+                f.write(text)
+        r = subprocess.run(['patch', '-p1', '-s', '-N', '-r', '-', '--no-backup-if-mismatch',
+                            '-d', work, '-i', patch], capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            why = (r.stdout + r.stderr).strip().splitlines() or ['patch failed']
+            raise UserError(f'{BACKPORT_PATCH} no longer applies to the suites ({why[0]}); '
+                            'refresh it as docs/tool.md says')
+        return {rel: _read(os.path.join(work, rel)) for rel in texts}
+
+
+def texts(repo, version):
+    """Tree path -> text of every whole file the overlay installs on this kernel."""
+    out = {dst: _read(os.path.join(repo, src)) for src, dst in NEW_FILES.items()}
+    here = backport(repo, version)
+    if here:
+        out = _patched(out, os.path.join(repo, BACKPORT_PATCH))
+        out[API_H] = _read(os.path.join(here, API_H))
+    out[BARE_RUN_KUNITCONFIG[1]] = out[BARE_RUN_KUNITCONFIG[0]]
+    return out
 
 
 def plan(repo, tree, version):
@@ -137,10 +169,8 @@ def plan(repo, tree, version):
     """
     stamp = json.loads(_read(os.path.join(tree, STAMP)) or '{}')
     writes, new_stamp = {}, {}
-    targets = [*NEW_FILES.items(), BARE_RUN_KUNITCONFIG]
     default_cfg = _read(os.path.join(tree, KUNIT_DEFAULT_CONFIG))
-    for src, dst in targets:
-        ours = _read(source(repo, src, version))
+    for dst, ours in texts(repo, version).items():
         have = _read(os.path.join(tree, dst))
         replaceable = (have is None or have == ours or
                        _sha(have) == stamp.get(dst) or
@@ -151,6 +181,12 @@ def plan(repo, tree, version):
         if have != ours:
             writes[dst] = ours
         new_stamp[dst] = _sha(ours)
+    # A file an earlier overlay installed and this one does not (a backport's
+    # header, on a tree now at a newer kernel) goes, unless edited since.
+    for dst in (API_H,):
+        have = _read(os.path.join(tree, dst))
+        if dst not in new_stamp and have is not None and _sha(have) == stamp.get(dst):
+            writes[dst] = None
     for src, dst in ADDITIONS.items():
         ours = _read(os.path.join(repo, src))
         have = _read(os.path.join(tree, dst))
@@ -186,6 +222,9 @@ def apply(repo, tree, log=print):
     writes, stamp = plan(repo, tree, version)
     for rel, text in sorted(writes.items()):
         path = os.path.join(tree, rel)
+        if text is None:
+            os.remove(path)
+            continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w', encoding='utf-8') as f:
             f.write(text)

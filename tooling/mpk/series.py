@@ -4,8 +4,8 @@ upstream/series lists the fix patches in order (quilt style).  Each is a
 commit message, a line '---' and a diff against the default kernel.  Then
 one patch per KUnit suite, in the order of additions/mm/Makefile's lines
 (upstream/suite-<suite>.msg): the suite's test file and the headers it is
-the first to include, in their upstream form (the API header inlined, the
-overlay-only blocks dropped), its Kconfig entry and Makefile line, the
+the first to include, in their upstream form (the overlay-only blocks
+dropped: the rows of findings the series does not fix), its Kconfig entry and Makefile line, the
 kunitconfig lines that name it (a kunitconfig file enters with the first
 suite it names) and MAINTAINERS lines for its source files.  Last, the
 all_tests.config lines (upstream/all_tests.msg).  Each patch depends only on
@@ -37,9 +37,8 @@ BASE_IDENTITY = {'GIT_AUTHOR_NAME': 'mpk', 'GIT_AUTHOR_EMAIL': 'mpk@invalid',
                  'GIT_COMMITTER_DATE': '2026-01-01T00:00:00Z'}
 
 TESTS_DIR = 'mm/tests'
-API_H = 'mm/tests/mmap_prepare_kunit_api.h'
-API_INCLUDE = '#include "mmap_prepare_kunit_api.h"'
-HEADER_GUARD = '#define _MM_TESTS_MMAP_PREPARE_KUNIT_API_H'
+# The backports' API header: upstream has one kernel, and no such header.
+API_H = overlay.API_H
 INCLUDE = re.compile(r'^#include "([\w.]+)"\s*$', re.M)
 KCONFIG_ADDITION = 'additions/mm/Kconfig.debug'
 MAKEFILE_ADDITION = 'additions/mm/Makefile'
@@ -49,10 +48,10 @@ ALL_TESTS_ADDITION = 'additions/' + overlay.ALL_TESTS_CONFIG
 KUNITCONFIGS = ('mm/tests/.kunitconfig', 'mm/tests/fault_injection.kunitconfig')
 ALL_TESTS_MSG = 'all_tests.msg'
 BEGIN, END = '/* overlay-only: begin */', '/* overlay-only: end */'
-# What must not reach upstream: the feature switches of the backports, the
-# markers, and (overlay_names()) every macro an overlay-only block defines,
-# such as the skip reasons MP_NO_ACTIONS.
-OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|overlay-only')
+# What must not reach upstream: the backports' feature switches and API
+# header, the markers, and (overlay_names()) every macro an overlay-only
+# block defines.
+OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|overlay-only|mmap_prepare_kunit_api\.h')
 MAINTAINERS_SECTION = 'MEMORY MAPPING'
 # Patches longer than this (git format-patch lines) are hard to review; the
 # summary says so.
@@ -109,39 +108,13 @@ def refuse_overlay_only(path, text, names=()):
         raise UserError(f'upstream {path}:{line}: overlay-only {left.group(0)} left')
 
 
-def api_body(h_text):
-    """The API header as it is inlined: its body inside the include guard,
-    the overlay-only blocks dropped."""
-    lines = h_text.splitlines(keepends=True)
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.strip() == HEADER_GUARD) + 1
-        end = max(i for i, ln in enumerate(lines) if ln.startswith('#endif'))
-    except (StopIteration, ValueError):
-        raise UserError(f'{API_H}: no include guard') from None
-    return strip_overlay(''.join(lines[start:end])).strip('\n') + '\n'
-
-
-def upstream_form(path, text, h_text, names=None):
+def upstream_form(path, text, names=None):
     """A test file or header as it goes upstream: the overlay-only blocks
-    dropped, the API header (h_text) inlined where it is included.  names:
-    the macros overlay-only blocks define (default: those of text and h_text)."""
-    names = overlay_names(text, h_text) if names is None else names
-    text = strip_overlay(text)
-    count = text.count(API_INCLUDE + '\n')
-    if count > 1:
-        raise UserError(f'{path}: {API_INCLUDE} more than once')
-    if count:
-        text = text.replace(API_INCLUDE + '\n', api_body(h_text))
-    text = _squeeze_blank_lines(text)
+    dropped.  names: the macros overlay-only blocks define (default: text's)."""
+    names = overlay_names(text) if names is None else names
+    text = _squeeze_blank_lines(strip_overlay(text))
     refuse_overlay_only(path, text, names)
     return text
-
-
-def upstream_suite(c_text, h_text, path='mm/tests/mmap_prepare_kunit.h'):
-    """upstream_form() of a file that must include the API header."""
-    if strip_overlay(c_text).count(API_INCLUDE + '\n') != 1:
-        raise UserError(f'{path}: expected one {API_INCLUDE}')
-    return upstream_form(path, c_text, h_text)
 
 
 def add_maintainers_line(text, path, section=MAINTAINERS_SECTION):
@@ -291,21 +264,16 @@ def patches(repo):
         raise UserError(f'{KCONFIG_ADDITION}: entries {", ".join(kconfig)}; the Makefile '
                         f'names {", ".join(symbols)} (the same, in the same order)')
     kunitconfigs = {k: _read(repo, k) for k in KUNITCONFIGS}
-    h_text = _read(repo, API_H)
     tests = [os.path.join(TESTS_DIR, n) for n in sorted(os.listdir(os.path.join(repo, TESTS_DIR)))
              if n.endswith(('.c', '.h'))]
     names = overlay_names(*(_read(repo, p) for p in tests))
-    added, inlined, out = set(), [], []
+    added, out = set(), []
     for n, suite in enumerate(all_suites):
         present = set(symbols[:n + 1])
-        news = [p for p in [*includes(repo, suite.source), suite.source]
-                if p != API_H and p not in added]
+        news = [p for p in [*includes(repo, suite.source), suite.source] if p not in added]
         files = {}
         for path in news:
-            text = _read(repo, path)
-            if API_INCLUDE in strip_overlay(text):
-                inlined.append(path)
-            files[path] = upstream_form(path, text, h_text, names)
+            files[path] = upstream_form(path, _read(repo, path), names)
         added.update(news)
         for path, text in kunitconfigs.items():
             now = kunitconfig_upto(text, present, symbols)
@@ -320,10 +288,7 @@ def patches(repo):
             refuse_overlay_only(path, text, names)
         out.append(Patch(f'suite-{suite.name}.msg', files, appends,
                          [p for p in news if p.endswith(('.c', '.h'))], suite))
-    if len(inlined) != 1:
-        raise UserError(f'{API_H}: included by {", ".join(inlined) or "no test file"}; '
-                        'one file must include it')
-    left = [os.path.basename(p) for p in tests if p not in added and p != API_H]
+    left = [os.path.basename(p) for p in tests if p not in added]
     if left:
         raise UserError(f'{TESTS_DIR}: {", ".join(left)} in no suite\'s patch (not '
                         'included, nor named in additions/mm/Makefile)')

@@ -71,30 +71,56 @@ class ApplyTest(TempDirs, unittest.TestCase):
         git(tree, 'commit', '-q', '-m', 'add the suite')
         self.assertEqual(overlay.apply(REPO, tree, log=lambda m: None).written, [])
 
-    def test_backport_header_replaces_the_api_header_on_older_kernels(self):
+    def test_older_kernels_get_the_backport(self):
+        rel = overlay.API_H
         for version, expect in (((6, 17, 8), 'backports/6.17/'), ((6, 18, 15), 'backports/6.18/'),
                                 ((6, 19, 11), 'backports/6.19/'), ((7, 1, 13), 'backports/7.1/'),
-                                ((7, 2, 13), ''), ((7, 3, 4), '')):
+                                ((7, 2, 13), None), ((7, 3, 4), None)):
             tree = make_tree(self.tmp(), version=version)
             overlay.apply(REPO, tree, log=lambda m: None)
-            rel = 'mm/tests/mmap_prepare_kunit_api.h'
+            suite_h = read(tree, 'mm/tests/mmap_prepare_kunit.h')
+            if expect is None:
+                # The suites as written: for this kernel, no API header.
+                self.assertFalse(os.path.exists(os.path.join(tree, rel)), version)
+                self.assertEqual(suite_h, read(REPO, 'mm/tests/mmap_prepare_kunit.h'))
+                continue
             self.assertEqual(read(tree, rel), read(REPO, expect + rel), version)
+            self.assertIn('#include "mmap_prepare_kunit_api.h"', suite_h)
+            self.assertIn('mp_skip_missing_features(test, &mp_native, b);',
+                          read(tree, 'mm/tests/mmap_prepare_kunit.c'))
 
-    def test_every_api_header_defines_what_the_suite_uses(self):
-        # The suites' mp_*() calls and MP_* switches that none of their files
-        # defines must come from each API header: a backport that lacks one
-        # would fail to build only on its own kernel.
-        suite = ''.join(read(REPO, rel) for rel in sorted(
-            glob.glob('mm/tests/*.[ch]', root_dir=REPO))
-            if rel != 'mm/tests/mmap_prepare_kunit_api.h')
+    def test_a_tree_moved_to_a_newer_kernel_loses_the_backport_header(self):
+        tree = make_tree(self.tmp(), version=(7, 1, 13))
+        overlay.apply(REPO, tree, log=lambda m: None)
+        write(tree, 'Makefile', read(tree, 'Makefile').replace('PATCHLEVEL = 1', 'PATCHLEVEL = 3'))
+        written = overlay.apply(REPO, tree, log=lambda m: None).written
+        self.assertIn(overlay.API_H, written)
+        self.assertFalse(os.path.exists(os.path.join(tree, overlay.API_H)))
+
+    def test_a_backport_patch_that_no_longer_applies_is_one_clear_line(self):
+        texts = {'mm/tests/x.h': 'int a;\n'}
+        patch = os.path.join(self.tmp(), 'p.patch')
+        write(os.path.dirname(patch), 'p.patch', '--- a/mm/tests/x.h\n+++ b/mm/tests/x.h\n'
+              '@@ -1 +1 @@\n-int b;\n+int c;\n')
+        with self.assertRaises(UserError) as cm:
+            overlay._patched(texts, patch)
+        self.assertNotIn('\n', str(cm.exception))
+        self.assertIn('no longer applies', str(cm.exception))
+
+    def test_every_api_header_defines_what_the_backported_suites_use(self):
+        # The backported suites' mp_*() calls and MP_* switches that none of
+        # their files defines must come from each API header: a backport that
+        # lacks one would fail to build only on its own kernel.
+        tree = make_tree(self.tmp(), version=(7, 1, 13))
+        overlay.apply(REPO, tree, log=lambda m: None)
+        suite = ''.join(read(tree, rel) for rel in sorted(
+            glob.glob('mm/tests/*.[ch]', root_dir=tree)) if rel != overlay.API_H)
         own = set(re.findall(r'^static\b[^;=(]*?\b(mp_\w+)\(', suite, re.M) +
                   re.findall(r'^#define\s+(\w+)', suite, re.M))
         used = set(re.findall(r'\b(mp_\w+)\(|\b(MP_(?:HAVE|DESC_HAS)_\w+)', suite))
         used = {a or b for a, b in used} - own
         self.assertIn('mp_desc_vm_file', used)
-        headers = ['mm/tests/mmap_prepare_kunit_api.h'] + sorted(
-            glob.glob('backports/*/mm/tests/mmap_prepare_kunit_api.h', root_dir=REPO))
-        for rel in headers:
+        for rel in sorted(glob.glob('backports/*/' + overlay.API_H, root_dir=REPO)):
             text = read(REPO, rel)
             missing = sorted(n for n in used if not re.search(
                 rf'(?:#define\s+{n}\b|\b{n}\()', text))

@@ -47,17 +47,13 @@ static const struct file_operations mp_backing_fops = {
 };
 
 /*
- * A file of its own inode, whose i_fop are @fops: vfs_open() of its path, as
+ * A file whose inode's i_fop are @fops: vfs_open() of its path, as
  * backing_file_open() does it, then finds the hooks.
  */
 static inline struct file *mp_private_file(struct kunit *test, const struct file_operations *fops)
 {
-	struct file *file;
+	struct file *file = mp_file(test, fops);
 
-	file = anon_inode_create_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR,
-					 NULL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
 	file_inode(file)->i_fop = fops;
 	return file;
 }

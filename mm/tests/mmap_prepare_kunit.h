@@ -487,11 +487,13 @@ static const struct file_operations mp_inner_fops = {
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_fput, fput, struct file *);
 
+/* A file of its own inode: its address_space, and rmap lock, are the case's alone. */
 static inline struct file *mp_file(struct kunit *test, const struct file_operations *fops)
 {
 	struct file *file;
 
-	file = anon_inode_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR);
+	file = anon_inode_create_getfile("[mmap_prepare_kunit]", fops, test->priv, O_RDWR,
+					 NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_fput, file));
 	return file;

@@ -142,7 +142,7 @@ def _patched(texts, patch):
             os.makedirs(os.path.dirname(os.path.join(work, rel)), exist_ok=True)
             with open(os.path.join(work, rel), 'w', encoding='utf-8') as f:
                 f.write(text)
-        r = subprocess.run(['patch', '-p1', '-s', '-N', '-r', '-', '--no-backup-if-mismatch',
+        r = subprocess.run(['patch', '-p1', '-s', '-N', '-F0', '-r', '-', '--no-backup-if-mismatch',
                             '-d', work, '-i', patch], capture_output=True, text=True, check=False)
         if r.returncode != 0:
             why = (r.stdout + r.stderr).strip().splitlines() or ['patch failed']

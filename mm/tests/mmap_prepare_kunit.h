@@ -74,6 +74,8 @@ enum mp_change {
 	MP_ACTION_BAD_TYPE	= BIT(21),	/* action type the kernel lacks */
 	/* The hook's vm_ops (fault or ->mapped()) also have ->close(). */
 	MP_INSTALLS_CLOSE	= BIT(22),
+	/* A PFN remap of pages 1 to 3 only, onto test pages 1 to 3. */
+	MP_REMAPS_PART_OF_PFNS	= BIT(23),
 };
 
 /* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
@@ -110,6 +112,7 @@ struct mp_behaviour {
 	vm_flags_t sets_flags;		/* flags the VMA has on top of those asked for */
 	vm_flags_t clears_flags;	/* flags asked for that the VMA lacks */
 	pgoff_t pgoff;			/* vm_pgoff, if not MP_PGOFF */
+	bool pgoff_is_pfn;		/* vm_pgoff is the first test page's PFN */
 	bool replaced_vm_file;		/* the VMA maps ctx->replacement */
 	const struct vm_operations_struct *vm_ops;	/* if not those it came with */
 	bool anonymous;			/* no vm_ops at all: an anonymous VMA */
@@ -203,6 +206,19 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	{ .name = "action_of_unknown_type_refused",
 	  .changes = MP_ACTION_BAD_TYPE,
 	  .error = -EINVAL, .warns = true },
+	/*
+	 * A private mapping's pages are copied on write, and the core tells
+	 * the remapped ones from the copies by vm_pgoff, which it sets to the
+	 * first PFN: so a remap must cover the whole private mapping.
+	 */
+	{ .name = "remap_pfn_of_private_mapping", .changes = MP_REMAPS_PFNS,
+	  .map_private = true, .writable = true, .sets_flags = MP_REMAP_FLAGS,
+	  .pgoff_is_pfn = true, .readable = true },
+	{ .name = "remap_of_part_of_private_mapping_refused",
+	  .changes = MP_REMAPS_PART_OF_PFNS, .map_private = true, .writable = true,
+	  .error = -EINVAL },
+	{ .name = "remap_of_part_of_shared_mapping", .changes = MP_REMAPS_PART_OF_PFNS,
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
 	{ .name = "remap_hidden_from_rmap_until_complete",
 	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
 	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
@@ -424,6 +440,8 @@ static inline void mp_request_action(struct vm_area_desc *desc, unsigned int cha
 		start += PAGE_SIZE;	/* the last page would lie past the end */
 	if (changes & MP_REMAPS_PFNS)
 		mmap_action_remap_full(desc, pfn);
+	if (changes & MP_REMAPS_PART_OF_PFNS)
+		mmap_action_remap(desc, desc->start + PAGE_SIZE, pfn + 1, MP_LEN - PAGE_SIZE);
 	if (changes & MP_IO_REMAPS_PFNS)
 		mmap_action_ioremap_full(desc, pfn);
 	/* The action maps from desc->pgoff pages into the physical range. */
@@ -567,6 +585,10 @@ static inline void mp_expect_inputs(struct kunit *test, const struct mp_map *map
 		never |= VM_SHARED | VM_MAYSHARE;
 	else
 		must |= VM_SHARED | VM_MAYSHARE;
+	if (map->behaviour->writable) {
+		must |= VM_WRITE;
+		never &= ~VM_WRITE;
+	}
 
 	KUNIT_EXPECT_PTR_EQ(test, d->mm, current->mm);
 	KUNIT_EXPECT_PTR_EQ(test, d->file, file);
@@ -600,6 +622,8 @@ static inline void mp_expected_vma(const struct mp_map *map, struct mp_vma *e)
 	e->flags = vma_flags_to_legacy(seen->vma_flags) | b->sets_flags;
 	e->flags &= ~(b->clears_flags | VM_SOFTDIRTY);
 	e->pgoff = b->pgoff ?: MP_PGOFF;
+	if (b->pgoff_is_pfn)
+		e->pgoff = page_to_pfn(ctx->pages[0]);
 	e->vm_file = b->replaced_vm_file ? ctx->replacement : seen->vm_file;
 	e->page_prot = b->other_prot ? mp_other_prot(seen->page_prot) : seen->page_prot;
 	e->vm_ops = b->vm_ops ?: seen->vm_ops;
@@ -645,6 +669,20 @@ static inline void mp_expect_data(struct kunit *test, struct mp_map *map,
 	KUNIT_EXPECT_EQ(test, map->faults, b->faults);
 	if (b->faults)
 		KUNIT_EXPECT_EQ(test, map->fault_pgoff, expected->pgoff + MP_FAULT_PAGE);
+}
+
+/* A write to a private mapping lands in a copy: the test page keeps its bytes. */
+static inline void mp_expect_private_copy(struct kunit *test, struct mp_map *map)
+{
+	const u8 *page = page_address(mp_ctx()->pages[MP_FAULT_PAGE]);
+	void __user *addr = (void __user *)(map->addr + MP_FAULT_PAGE * PAGE_SIZE);
+	u8 written = ~(MP_PATTERN + MP_FAULT_PAGE), read = 0;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(addr, &written, 1), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&read, addr, 1), 0);
+	KUNIT_EXPECT_EQ_MSG(test, read, written, "the private copy does not read back");
+	KUNIT_EXPECT_EQ_MSG(test, page[0], MP_PATTERN + MP_FAULT_PAGE,
+			    "a write to a private mapping reached the page it maps");
 }
 
 /* vm_ops->mapped() ran as often as the row says, on the VMA the row describes. */
@@ -779,6 +817,8 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 	}
 	if (map->behaviour->readable)
 		mp_expect_data(test, map, &expected);
+	if (map->behaviour->map_private && map->behaviour->writable)
+		mp_expect_private_copy(test, map);
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);

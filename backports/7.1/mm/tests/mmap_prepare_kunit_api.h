@@ -101,6 +101,8 @@ static inline void mp_request_action(struct vm_area_desc *desc, unsigned int cha
 		start += PAGE_SIZE;	/* the last page would lie past the end */
 	if (changes & MP_REMAPS_PFNS)
 		mmap_action_remap_full(desc, pfn);
+	if (changes & MP_REMAPS_PART_OF_PFNS)
+		mmap_action_remap(desc, desc->start + PAGE_SIZE, pfn + 1, MP_LEN - PAGE_SIZE);
 	if (changes & MP_IO_REMAPS_PFNS)
 		mmap_action_ioremap_full(desc, pfn);
 	/* The action maps from desc->pgoff pages into the physical range. */

@@ -26,6 +26,7 @@
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
+KUNIT_ARRAY_PARAM_DESC(mp_life_behaviour, mp_life_behaviours, name);
 
 /*
  * overlayfs and coda: the stacking .mmap() switches vm_file to the file
@@ -71,6 +72,25 @@ static void action_shape_shm_vfs_mmap(struct kunit *test)
 static void action_shape_compat_vma_mmap(struct kunit *test)
 {
 	mp_stacked_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
+}
+
+/*
+ * A mapping made through a shape splits as a native one does (the uio/hv
+ * shape runs no action rows, and is left out).
+ */
+static void split_shape_backing_file_vfs_mmap(struct kunit *test)
+{
+	mp_split_case(test, &mp_routes[MP_NESTED]);
+}
+
+static void split_shape_shm_vfs_mmap(struct kunit *test)
+{
+	mp_split_case(test, &mp_routes[MP_SHM]);
+}
+
+static void split_shape_compat_vma_mmap(struct kunit *test)
+{
+	mp_split_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
 /* A stacking driver that completes an I/O remap no prepare step delegated. */
@@ -186,6 +206,9 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(action_shape_backing_file_vfs_mmap, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_shape_shm_vfs_mmap, mp_action_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_shape_compat_vma_mmap, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(split_shape_backing_file_vfs_mmap, mp_life_behaviour_gen_params),
+	KUNIT_CASE_PARAM(split_shape_shm_vfs_mmap, mp_life_behaviour_gen_params),
+	KUNIT_CASE_PARAM(split_shape_compat_vma_mmap, mp_life_behaviour_gen_params),
 	KUNIT_CASE(action_complete_refuses_undelegated_io_remap),
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),

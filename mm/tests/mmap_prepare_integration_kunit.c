@@ -11,8 +11,10 @@
  *  - the hooks of tmpfs, memfd, ramfs and /dev/zero, mapped natively, and
  *    through stacking shapes and backing_file_mmap() compared with that.
  *
- * Built in only: it mounts file systems (put_filesystem()) and attaches SysV
- * shm, neither of which is exported.
+ *  - fork() of a mapping, made natively and through the stacking shapes.
+ *
+ * Built in only: it mounts file systems (put_filesystem()), attaches SysV
+ * shm, and forks with dup_mmap(), none of which is exported.
  */
 
 #include <linux/ipc_namespace.h>
@@ -20,10 +22,12 @@
 #include <linux/shm.h>
 #include <linux/syscalls.h>
 
+#include "../internal.h"
 #include "mmap_prepare_integration_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
+KUNIT_ARRAY_PARAM_DESC(mp_life_behaviour, mp_life_behaviours, name);
 
 /* overlayfs and FUSE passthrough: the rows through backing_file_mmap(). */
 static void real_backing_file_mmap(struct kunit *test)
@@ -447,6 +451,80 @@ static void real_hook_backing_file_mmap(struct kunit *test)
 	mp_real_case(test, &mp_callers[MP_BACKING]);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(mp_mmput, mmput, struct mm_struct *);
+
+/*
+ * fork() of a mapping a row's hook made through @route, as copy_mm() does
+ * it: dup_mmap() into a new mm. The child gets the parent's VMA, with its
+ * own reference to the file and ->open() called, unless the hook set
+ * VM_DONTCOPY; the child's exit closes what it got.
+ */
+static void mp_fork_case(struct kunit *test, const struct mp_route *route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	bool copied = !(b->changes & MP_SETS_DONTCOPY);
+	int open_close = copied && (b->changes & MP_INSTALLS_CLOSE);
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	struct mp_vma e, child_vma;
+	struct mm_struct *child;
+	struct mp_map *map;
+	unsigned long end;
+	int opens;
+
+	if (route->setup)
+		route->setup(test);
+	map = mp_new_map(test, route, b, route->open ? route->open(test, route) : ctx->inner);
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map->addr));
+	mp_expected_vma(map, &e);
+	opens = ctx->opens;
+
+	child = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_mmput, child));
+	KUNIT_ASSERT_EQ(test, dup_mmap(child, current->mm), 0);
+
+	end = mp_vma_at(child, map->addr, &child_vma);
+	if (copied) {
+		KUNIT_ASSERT_EQ_MSG(test, end, map->addr + MP_LEN, "the child has no copy");
+		mp_expect_vma(test, "child's VMA", &child_vma, map);
+	} else {
+		KUNIT_EXPECT_EQ_MSG(test, end, 0, "the child has a copy of a VM_DONTCOPY VMA");
+	}
+	mp_expect_file_refs(test, map, "forked", before, e.vm_file, copied ? 2 : 1);
+	KUNIT_EXPECT_EQ_MSG(test, ctx->opens - opens, open_close, "vm_ops->open() in the child");
+
+	kunit_release_action(test, mp_mmput, child);
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), open_close, "vm_ops->close() at the child's exit");
+	mp_expect_file_refs(test, map, "after the child's exit", before, e.vm_file, 1);
+	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	mp_expect_counts(test, map, "after munmap()", before, NULL);
+}
+
+static void fork_copies_the_mapping(struct kunit *test)
+{
+	mp_fork_case(test, &mp_native);
+}
+
+/* A mapping made through a shape forks as a native one does. */
+static void fork_shape_backing_file_vfs_mmap(struct kunit *test)
+{
+	mp_fork_case(test, &mp_routes[MP_NESTED]);
+}
+
+static void fork_shape_shm_vfs_mmap(struct kunit *test)
+{
+	mp_fork_case(test, &mp_routes[MP_SHM]);
+}
+
+static void fork_shape_compat_vma_mmap(struct kunit *test)
+{
+	mp_fork_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
+}
+
 static struct kunit_case mmap_prepare_integration_cases[] = {
 	KUNIT_CASE_PARAM(real_backing_file_mmap, mp_behaviour_gen_params),
 	KUNIT_CASE_PARAM(action_real_backing_file_mmap, mp_action_behaviour_gen_params),
@@ -458,6 +536,10 @@ static struct kunit_case mmap_prepare_integration_cases[] = {
 	KUNIT_CASE_PARAM(real_hook_shape_backing_file_vfs_mmap, mp_real_file_gen_params),
 	KUNIT_CASE_PARAM(real_hook_shape_compat_vma_mmap, mp_real_file_gen_params),
 	KUNIT_CASE_PARAM(real_hook_backing_file_mmap, mp_real_file_gen_params),
+	KUNIT_CASE_PARAM(fork_copies_the_mapping, mp_life_behaviour_gen_params),
+	KUNIT_CASE_PARAM(fork_shape_backing_file_vfs_mmap, mp_life_behaviour_gen_params),
+	KUNIT_CASE_PARAM(fork_shape_shm_vfs_mmap, mp_life_behaviour_gen_params),
+	KUNIT_CASE_PARAM(fork_shape_compat_vma_mmap, mp_life_behaviour_gen_params),
 	{}
 };
 

@@ -22,6 +22,7 @@
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);
+KUNIT_ARRAY_PARAM_DESC(mp_life_behaviour, mp_life_behaviours, name);
 
 static void mp_native_case(struct kunit *test)
 {
@@ -50,9 +51,20 @@ static void mmap_with_action(struct kunit *test)
 	mp_native_case(test);
 }
 
+/*
+ * munmap() of a page in the middle of a mapping: each VMA left is the one
+ * the hook made, at its own offset, with its own reference to the file, and
+ * ->open() and ->close() balance; ->may_split() can refuse.
+ */
+static void munmap_splits_the_mapping(struct kunit *test)
+{
+	mp_split_case(test, &mp_native);
+}
+
 static struct kunit_case mmap_prepare_cases[] = {
 	KUNIT_CASE_PARAM(mmap_with_hook, mp_behaviour_gen_params),
 	KUNIT_CASE_PARAM(mmap_with_action, mp_action_behaviour_gen_params),
+	KUNIT_CASE_PARAM(munmap_splits_the_mapping, mp_life_behaviour_gen_params),
 	{}
 };
 

@@ -76,6 +76,9 @@ enum mp_change {
 	MP_INSTALLS_CLOSE	= BIT(22),
 	/* A PFN remap of pages 1 to 3 only, onto test pages 1 to 3. */
 	MP_REMAPS_PART_OF_PFNS	= BIT(23),
+	/* vm_ops whose ->may_split() refuses any split. */
+	MP_REFUSES_SPLIT	= BIT(24),
+	MP_SETS_DONTCOPY	= BIT(25),
 };
 
 /* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
@@ -87,6 +90,7 @@ static const struct vm_operations_struct mp_fault_vm_ops;
 static const struct vm_operations_struct mp_fault_close_vm_ops;
 static const struct vm_operations_struct mp_mapped_vm_ops;
 static const struct vm_operations_struct mp_mapped_close_vm_ops;
+static const struct vm_operations_struct mp_unsplittable_vm_ops;
 
 /* Whose private data the VMA carries. */
 enum mp_private_data {
@@ -253,6 +257,36 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 };
 
 /*
+ * Rows whose mapping lives on after mmap(), to be split and forked: what the
+ * hook set must hold for every VMA made from it.
+ */
+static const struct mp_behaviour mp_life_behaviours[] = {
+	{ .name = "hook_changes_nothing" },
+	{ .name = "hook_changes_pgoff", .changes = MP_CHANGES_PGOFF,
+	  .pgoff = MP_PGOFF + MP_PGOFF_SHIFT },
+	{ .name = "hook_replaces_vm_file", .changes = MP_REPLACES_VM_FILE,
+	  .replaced_vm_file = true },
+	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA,
+	  .private_data = MP_HOOK_DATA },
+	/* ->open() of each new VMA, ->close() of each VMA. */
+	{ .name = "hook_installs_vm_ops_with_open_and_close",
+	  .changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE,
+	  .vm_ops = &mp_fault_close_vm_ops, .readable = true, .faults = 1 },
+	{ .name = "hook_installs_vm_ops_refusing_split",
+	  .changes = MP_INSTALLS_VM_OPS | MP_REFUSES_SPLIT,
+	  .vm_ops = &mp_unsplittable_vm_ops, .readable = true, .faults = 1 },
+	{ .name = "hook_sets_dontcopy", .changes = MP_SETS_DONTCOPY,
+	  .sets_flags = VM_DONTCOPY },
+	{ .name = "hook_makes_private_mapping_anonymous", .changes = MP_CLEARS_VM_OPS,
+	  .map_private = true, .anonymous = true },
+	{ .name = "remap_pfn_of_test_pages", .changes = MP_REMAPS_PFNS,
+	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
+	{ .name = "vm_ops_mapped_with_open_and_close",
+	  .changes = MP_INSTALLS_MAPPED | MP_INSTALLS_CLOSE,
+	  .vm_ops = &mp_mapped_close_vm_ops, .mapped_calls = 1 },
+};
+
+/*
  * How a mapping reaches the synthetic file's .mmap_prepare() hook: natively,
  * or through a stacking .mmap() (mmap_prepare_compat_kunit.h). What the hook
  * and the VMA then see depends on these properties of the route alone.
@@ -323,6 +357,7 @@ struct mp_ctx {
 	struct page *slab_pages[MP_PAGES]; /* pages no action may map */
 	struct mp_map *cur;		/* mapping in progress */
 	int closes;			/* vm_ops->close() calls, of any mapping */
+	int opens;			/* vm_ops->open() calls, of any mapping */
 	int cookie;			/* private data set by hooks */
 	int mapped_cookie;		/* private data set by ->mapped() */
 	bool simple_io_remap;		/* which action mp_undelegated_mmap() completes */
@@ -373,6 +408,20 @@ static inline void mp_close(struct vm_area_struct *vma)
 		ctx->closes++;
 }
 
+/* A VMA was copied from this one: by a split, or by fork(). */
+static inline void mp_open(struct vm_area_struct *vma)
+{
+	struct mp_ctx *ctx = mp_ctx();
+
+	if (ctx)
+		ctx->opens++;
+}
+
+static inline int mp_refuse_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
 /* vm_ops->close() calls since @map began. */
 static inline int mp_closes(const struct mp_map *map)
 {
@@ -385,7 +434,13 @@ static const struct vm_operations_struct mp_fault_vm_ops = {
 
 static const struct vm_operations_struct mp_fault_close_vm_ops = {
 	.fault = mp_fault,
+	.open = mp_open,
 	.close = mp_close,
+};
+
+static const struct vm_operations_struct mp_unsplittable_vm_ops = {
+	.fault = mp_fault,
+	.may_split = mp_refuse_split,
 };
 
 static inline int mp_mapped(unsigned long start, unsigned long end,
@@ -413,6 +468,7 @@ static const struct vm_operations_struct mp_mapped_vm_ops = {
 
 static const struct vm_operations_struct mp_mapped_close_vm_ops = {
 	.mapped = mp_mapped,
+	.open = mp_open,
 	.close = mp_close,
 };
 
@@ -485,6 +541,10 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_INSTALLS_VM_OPS)
 		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_fault_close_vm_ops :
 							       &mp_fault_vm_ops;
+	if (changes & MP_REFUSES_SPLIT)
+		desc->vm_ops = &mp_unsplittable_vm_ops;
+	if (changes & MP_SETS_DONTCOPY)
+		vma_desc_set_flags(desc, VMA_DONTCOPY_BIT);
 	if (changes & MP_SETS_PRIVATE_DATA)
 		desc->private_data = &ctx->cookie;
 	if (changes & MP_CHANGES_PAGE_PROT)
@@ -841,6 +901,100 @@ static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_rout
 	map->inner = route->backing_file ? ctx->backing : ctx->inner;
 	map->closes_before = ctx->closes;
 	return map;
+}
+
+/* The end of the VMA of @mm that starts at @addr, and its fields; 0 if none does. */
+static inline unsigned long mp_vma_at(struct mm_struct *mm, unsigned long addr,
+				      struct mp_vma *s)
+{
+	struct vm_area_struct *vma;
+	unsigned long end = 0;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start == addr) {
+		mp_snapshot(vma, s);
+		end = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return end;
+}
+
+/* References to @file now, against @before (mp_file_counts()) plus @extra. */
+static inline void mp_expect_file_refs(struct kunit *test, const struct mp_map *map,
+				       const char *when, const long before[MP_NR_FILES],
+				       const struct file *file, long extra)
+{
+	struct file *files[MP_NR_FILES];
+	long refs[MP_NR_FILES];
+	int i;
+
+	mp_file_counts(map, files, refs);
+	for (i = 0; i < MP_NR_FILES; i++) {
+		if (files[i] != file)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, refs[i], before[i] + extra,
+				    "%s, %s route: references to the %s file", when,
+				    map->route->name, mp_file_names[i]);
+		return;
+	}
+}
+
+/*
+ * munmap() of page 1 of the four pages a row's hook mapped through @route:
+ * two splits, then the page between them goes. Pages 0 and 2-3 are left,
+ * each the VMA the row describes, the second two pages further into the
+ * file. Each holds a reference to its file; ->open() ran for each VMA a
+ * split made, and ->close() for the page unmapped. A VMA whose
+ * ->may_split() refuses stays whole, and munmap() fails.
+ */
+static inline void mp_split_case(struct kunit *test, const struct mp_route *route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	bool open_close = b->changes & MP_INSTALLS_CLOSE;
+	unsigned long hole, rest;
+	int opens;
+	struct mp_vma e, left, right;
+	long before[MP_NR_FILES];
+	struct file *files[MP_NR_FILES];
+	struct mp_map *map;
+
+	if (route->setup)
+		route->setup(test);
+	map = mp_new_map(test, route, b, route->open ? route->open(test, route) : ctx->inner);
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map->addr));
+	mp_expected_vma(map, &e);
+	hole = map->addr + PAGE_SIZE;
+	rest = map->addr + 2 * PAGE_SIZE;
+	opens = ctx->opens;
+
+	if (b->changes & MP_REFUSES_SPLIT) {
+		KUNIT_EXPECT_EQ(test, vm_munmap(hole, PAGE_SIZE), -EINVAL);
+		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, map->addr, &left),
+				map->addr + MP_LEN);
+		mp_expect_vma(test, "VMA that refused the split", &left, map);
+		mp_expect_file_refs(test, map, "after a refused split", before, e.vm_file, 1);
+	} else {
+		KUNIT_ASSERT_EQ(test, vm_munmap(hole, PAGE_SIZE), 0);
+		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, map->addr, &left), hole);
+		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, rest, &right), map->addr + MP_LEN);
+		mp_expect_vma(test, "VMA left of the hole", &left, map);
+		right.pgoff -= 2;	/* it begins two pages further in */
+		mp_expect_vma(test, "VMA right of the hole", &right, map);
+		mp_expect_file_refs(test, map, "split in two", before, e.vm_file, 2);
+		KUNIT_EXPECT_EQ_MSG(test, ctx->opens - opens, open_close ? 2 : 0,
+				    "vm_ops->open() calls of two splits");
+		KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), open_close ? 1 : 0,
+				    "vm_ops->close() calls of the page unmapped");
+	}
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	mp_expect_counts(test, map, "after munmap()", before, NULL);
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), open_close ? 3 : 0,
+			    "vm_ops->close() calls: one per VMA");
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);

@@ -498,7 +498,8 @@ static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 	KUNIT_EXPECT_EQ_MSG(test, ctx->opens - opens, open_close, "vm_ops->open() in the child");
 
 	kunit_release_action(test, mp_mmput, child);
-	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), open_close, "vm_ops->close() at the child's exit");
+	KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), open_close,
+			    "vm_ops->close() at the child's exit");
 	mp_expect_file_refs(test, map, "after the child's exit", before, e.vm_file, 1);
 	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
 	mp_expect_counts(test, map, "after munmap()", before, NULL);

@@ -226,6 +226,19 @@ static const struct mp_behaviour mp_action_behaviours[] = {
 	{ .name = "remap_hidden_from_rmap_until_complete",
 	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
 	  .sets_flags = MP_REMAP_FLAGS, .readable = true },
+	/*
+	 * The rmap lock a hidden mapping holds is dropped before the failed
+	 * mapping is unmapped, which takes it again: a deadlock otherwise.
+	 */
+	{ .name = "hidden_from_rmap_action_prepare_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE | MP_HIDES_FROM_RMAP,
+	  .error = -EFAULT },
+	{ .name = "hidden_from_rmap_action_complete_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_HIDES_FROM_RMAP,
+	  .error = -EINVAL },
+	{ .name = "hidden_from_rmap_vm_ops_mapped_fails",
+	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP | MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
+	  .error = MP_MAPPED_ERROR, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_called_once", .changes = MP_INSTALLS_MAPPED,
 	  .vm_ops = &mp_mapped_vm_ops, .mapped_calls = 1 },
 	{ .name = "vm_ops_mapped_sets_private_data",
@@ -813,6 +826,19 @@ static inline void mp_expect_accessed(struct kunit *test, const struct mp_map *m
 		KUNIT_EXPECT_PTR_EQ(test, map->accessed_file, map->file);
 }
 
+/* A mapping hidden from rmap until complete is visible again: the lock is free. */
+static inline void mp_expect_rmap_unlocked(struct kunit *test, const struct mp_map *map,
+					   const char *when)
+{
+	struct mp_vma e;
+
+	if (!(map->behaviour->changes & MP_HIDES_FROM_RMAP))
+		return;
+	mp_expected_vma(map, &e);
+	KUNIT_EXPECT_FALSE_MSG(test, rwsem_is_locked(&e.vm_file->f_mapping->i_mmap_rwsem),
+			       "%s: rmap lock still held", when);
+}
+
 /* Map map->file through map->route and check everything observable. */
 static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 {
@@ -846,6 +872,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			vm_munmap(map->addr, MP_LEN);
 		KUNIT_EXPECT_EQ(test, current->mm->map_count, map_count);
 		mp_expect_counts(test, map, "after failed mmap()", before, NULL);
+		mp_expect_rmap_unlocked(test, map, "after failed mmap()");
 		KUNIT_EXPECT_EQ_MSG(test, mp_closes(map), 0,
 				    "%s route: vm_ops->close() of a failed mapping",
 				    map->route->name);
@@ -869,12 +896,7 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 						 vm_get_page_prot(map->final.flags))));
 	mp_expect_counts(test, map, "while mapped", before, map->final.vm_file);
 	mp_expect_mapped(test, map, map->addr);
-	if (map->behaviour->changes & MP_HIDES_FROM_RMAP) {
-		struct address_space *mapping = expected.vm_file->f_mapping;
-
-		KUNIT_EXPECT_FALSE_MSG(test, rwsem_is_locked(&mapping->i_mmap_rwsem),
-				       "rmap lock still held after mmap()");
-	}
+	mp_expect_rmap_unlocked(test, map, "after mmap()");
 	if (map->behaviour->readable)
 		mp_expect_data(test, map, &expected);
 	if (map->behaviour->map_private && map->behaviour->writable)

@@ -8,9 +8,9 @@
  *    synthetic hook's rows underneath, and their own checks of the file or
  *    map before any hook runs;
  *  - SysV shm, whose shm_mmap() runs shmem's hook through the compat layer;
- *  - the hooks of tmpfs, memfd, ramfs and /dev/zero, mapped natively, and
- *    through stacking shapes and backing_file_mmap() compared with that.
- *
+ *  - the hooks of tmpfs, memfd, ramfs, /dev/zero and a block device (a RAM
+ *    disk), mapped natively, and through stacking shapes and
+ *    backing_file_mmap() compared with that;
  *  - fork() of a mapping, made natively and through the stacking shapes.
  *
  * Built in only: it mounts file systems (put_filesystem()), attaches SysV
@@ -283,6 +283,14 @@ static struct file *mp_open_dev_zero(struct kunit *test)
 	return mp_open_at(test, mp_devtmpfs(test), "zero", O_RDWR);
 }
 
+/* A RAM disk: blkdev_mmap_prepare() maps the block device's page cache. */
+static struct file *mp_open_ram_disk(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_BLK_DEV_RAM))
+		kunit_skip(test, "needs CONFIG_BLK_DEV_RAM");
+	return mp_open_at(test, mp_devtmpfs(test), "ram0", O_RDWR);
+}
+
 static const struct mp_real_file mp_real_files[] = {
 	{ .name = "tmpfs_shared", .open = mp_open_tmpfs },
 	{ .name = "tmpfs_private", .open = mp_open_tmpfs, .map_private = true },
@@ -295,6 +303,8 @@ static const struct mp_real_file mp_real_files[] = {
 	/* Anonymous: the hook makes it so, and the VMA keeps /dev/zero as its file. */
 	{ .name = "dev_zero_private", .open = mp_open_dev_zero, .map_private = true,
 	  .zero_filled = true, .anonymous = true },
+	{ .name = "block_device_shared", .open = mp_open_ram_disk },
+	{ .name = "block_device_private", .open = mp_open_ram_disk, .map_private = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_real_file, mp_real_files, name);

@@ -53,6 +53,10 @@ BEGIN, END = '/* overlay-only: begin */', '/* overlay-only: end */'
 # block defines.
 OVERLAY_ONLY = re.compile(r'\bMP_HAVE_\w+|\bMP_DESC_HAS_\w+|overlay-only|mmap_prepare_kunit_api\.h')
 MAINTAINERS_SECTION = 'MEMORY MAPPING'
+# Shared headers too big to review inside a suite's patch: each goes in a
+# patch of its own (upstream/<msg>), just before the first suite that
+# includes it.
+HEADER_PATCHES = {'mm/tests/mmap_prepare_kunit.h': 'fixture-mmap_prepare.msg'}
 # Patches longer than this (git format-patch lines) are hard to review; the
 # summary says so.
 PATCH_LINES = 800
@@ -253,8 +257,9 @@ def includes(repo, path):
 
 
 def patches(repo):
-    """[Patch] of the suites, then of the all_tests.config lines: what each
-    writes, in upstream form.  Every Kconfig entry and Makefile line of the
+    """[Patch] of the suites (a header of HEADER_PATCHES in a patch of its own
+    before the first), then of the all_tests.config lines: what each writes,
+    in upstream form.  Every Kconfig entry and Makefile line of the
     additions, and every test file of mm/tests, belongs to exactly one."""
     all_suites = suites(repo)
     symbols = [s.symbol for s in all_suites]
@@ -271,6 +276,11 @@ def patches(repo):
     for n, suite in enumerate(all_suites):
         present = set(symbols[:n + 1])
         news = [p for p in [*includes(repo, suite.source), suite.source] if p not in added]
+        for path in [p for p in news if p in HEADER_PATCHES]:
+            out.append(Patch(HEADER_PATCHES[path], {path: upstream_form(path, _read(repo, path),
+                                                                      names)}, {}, [path]))
+            news.remove(path)
+            added.add(path)
         files = {}
         for path in news:
             files[path] = upstream_form(path, _read(repo, path), names)

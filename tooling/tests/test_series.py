@@ -80,8 +80,9 @@ class PatchesTest(unittest.TestCase):
     def test_one_patch_per_suite_in_order_then_all_tests(self):
         self.assertEqual([s.name for s in self.suites], SUITES)
         self.assertEqual([p.msg for p in self.patches],
-                         [f'suite-{name}.msg' for name in SUITES] + ['all_tests.msg'])
-        self.assertEqual([p.suite for p in self.patches], [*self.suites, None])
+                         ['fixture-mmap_prepare.msg']
+                         + [f'suite-{name}.msg' for name in SUITES] + ['all_tests.msg'])
+        self.assertEqual([p.suite for p in self.patches], [None, *self.suites, None])
         self.assertEqual([(s.symbol, s.source, s.module) for s in self.suites[:2]], [
             ('MMAP_PREPARE_KUNIT_TEST', 'mm/tests/mmap_prepare_kunit.c', 'mmap_prepare_kunit'),
             ('MMAP_PREPARE_COMPAT_KUNIT_TEST', 'mm/tests/mmap_prepare_compat_kunit.c',
@@ -91,20 +92,22 @@ class PatchesTest(unittest.TestCase):
         for p in self.patches:
             self.assertTrue(os.path.exists(os.path.join(REPO, 'upstream', p.msg)), p.msg)
 
-    def test_the_first_suite_patch_holds_the_shared_header_in_upstream_form(self):
-        first = self.patches[0]
-        self.assertEqual(sorted(first.files), ['mm/tests/.kunitconfig',
-                                               'mm/tests/mmap_prepare_kunit.c',
-                                               'mm/tests/mmap_prepare_kunit.h'])
-        header = first.files['mm/tests/mmap_prepare_kunit.h']
+    def test_the_shared_header_comes_first_in_a_patch_of_its_own(self):
+        fixture, first = self.patches[:2]
+        self.assertEqual(list(fixture.files), ['mm/tests/mmap_prepare_kunit.h'])
+        self.assertEqual((fixture.appends, fixture.maintainers),
+                         ({}, ['mm/tests/mmap_prepare_kunit.h']))
+        header = fixture.files['mm/tests/mmap_prepare_kunit.h']
         self.assertNotIn('mmap_prepare_kunit_api.h', header)
         self.assertIn('static inline void mp_request_action(', header)
-        self.assertEqual(first.maintainers, ['mm/tests/mmap_prepare_kunit.h',
-                                             'mm/tests/mmap_prepare_kunit.c'])
+        self.assertEqual(sorted(first.files), ['mm/tests/.kunitconfig',
+                                               'mm/tests/mmap_prepare_kunit.c'])
+        self.assertEqual(first.maintainers, ['mm/tests/mmap_prepare_kunit.c'])
         self.assertNotIn(series.API_H, [f for p in self.patches for f in p.files])
 
     def test_each_suite_patch_holds_its_own_file_kconfig_entry_and_makefile_line(self):
-        for p, suite in zip(self.patches, self.suites):
+        suite_patches = [p for p in self.patches if p.suite]
+        for p, suite in zip(suite_patches, self.suites):
             self.assertIn(suite.source, p.files)
             self.assertIn(suite.source, p.maintainers)
             self.assertIn(f'kunit_test_suite', p.files[suite.source])
@@ -115,9 +118,9 @@ class PatchesTest(unittest.TestCase):
         # Split, not rewritten: the pieces in order are the additions files.
         for rel, tree_rel in (('additions/mm/Kconfig.debug', 'mm/Kconfig.debug'),
                               ('additions/mm/Makefile', 'mm/Makefile')):
-            self.assertEqual(''.join(p.appends[tree_rel] for p in self.patches[:-1]),
+            self.assertEqual(''.join(p.appends[tree_rel] for p in suite_patches),
                              read(REPO, rel))
-        fault = self.patches[3]
+        fault = suite_patches[3]
         self.assertIn('mm/tests/fault_injection.kunitconfig', fault.files)
         self.assertEqual(fault.files['mm/tests/fault_injection.kunitconfig'],
                          read(REPO, 'mm/tests/fault_injection.kunitconfig'))
@@ -154,13 +157,13 @@ class PatchesTest(unittest.TestCase):
 
     def test_a_kunitconfig_names_only_the_suites_there_so_far(self):
         kunitconfig = 'mm/tests/.kunitconfig'
-        steps = [p.files.get(kunitconfig) for p in self.patches]
+        steps = [p.files.get(kunitconfig) for p in self.patches if p.suite]
         self.assertEqual(steps[0].count('_KUNIT_TEST=y'), 1)
         self.assertIn('CONFIG_MMAP_PREPARE_KUNIT_TEST=y\n', steps[0])
         self.assertIn('CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y\n', steps[1])
         self.assertEqual(steps[2], read(REPO, kunitconfig))
-        self.assertEqual(steps[3:], [None, None])      # unchanged from then on
-        self.assertNotIn('mm/tests/fault_injection.kunitconfig', self.patches[2].files)
+        self.assertEqual(steps[3:], [None])            # unchanged from then on
+        self.assertNotIn('mm/tests/fault_injection.kunitconfig', self.patches[3].files)
 
     def test_the_overlay_only_rows_make_no_upstream_case(self):
         absent = series.overlay_only_words(REPO)
@@ -359,7 +362,7 @@ class MakeSeriesTest(unittest.TestCase):
     def test_fixes_then_one_patch_per_suite_then_all_tests(self):
         tree = self.tree()
         count = series.make_series(self.repo, tree, WHO)
-        self.assertEqual(count, 2 + len(SUITES) + 1)
+        self.assertEqual(count, 2 + 1 + len(SUITES) + 1)   # fixes, fixture, suites, all_tests
         subjects = git_out(tree, 'log', '--reverse', '--format=%s', 'mpk-base..').splitlines()
         self.assertEqual(subjects, ['mm: fix F8', 'mm: fix F9', *self.subjects])
         self.assertEqual(self.subjects[-1], 'placeholder: all_tests')
@@ -368,16 +371,16 @@ class MakeSeriesTest(unittest.TestCase):
         commits = git_out(tree, 'rev-list', '--reverse', 'mpk-base..').split()
         changed = [set(series.changed_files(tree, c)) for c in commits]
         self.assertEqual(changed[0], {'mm/util.c'})
-        self.assertEqual(changed[2], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
-                                      'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c',
-                                      'mm/tests/mmap_prepare_kunit.h'})
-        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[3])
-        self.assertEqual(changed[5] - {'MAINTAINERS'}, {
+        self.assertEqual(changed[2], {'MAINTAINERS', 'mm/tests/mmap_prepare_kunit.h'})
+        self.assertEqual(changed[3], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
+                                      'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c'})
+        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[4])
+        self.assertEqual(changed[6] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',
             'mm/tests/mmap_prepare_fault_injection_kunit.c'})
         self.assertEqual(changed[-1], {'tools/testing/kunit/configs/all_tests.config'})
         # The first suite patch on its own: only its suite.
-        git_out(tree, 'checkout', '-q', commits[2])
+        git_out(tree, 'checkout', '-q', commits[3])
         self.assertEqual(read(tree, 'mm/Makefile'), 'obj-y += a.o\n'
                          'obj-$(CONFIG_MMAP_PREPARE_KUNIT_TEST) += tests/mmap_prepare_kunit.o\n')
         self.assertEqual(read(tree, 'mm/Kconfig.debug').count('\nconfig '), 1)
@@ -459,15 +462,15 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertTrue(all(ok for _, ok, _ in rows), rows)
         steps = [step for step, _, _ in rows]
         self.assertEqual(sum(s.startswith('checkpatch') for s in steps), count)
-        self.assertEqual(sum(s.startswith('suites (patches 3-7)') for s in steps), 3)
-        self.assertIn('patch 1/7 builds (um)', steps)
+        self.assertEqual(sum(s.startswith('suites (patches 3-8)') for s in steps), 3)
+        self.assertIn('patch 1/8 builds (um)', steps)
         self.assertEqual(builds, [
             (['mm/tests'], ['mm/tests/mmap_prepare_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_compat_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_integration_kunit.o']),
             (['mm/tests', 'mm/tests/fault_injection.kunitconfig'],
              ['mm/tests/mmap_prepare_fault_injection_kunit.o'])])
-        self.assertTrue(any(s.startswith('patch 6/7 builds on its own (um, kunit.py build '
+        self.assertTrue(any(s.startswith('patch 7/8 builds on its own (um, kunit.py build '
                                          '--kunitconfig=mm/tests --kunitconfig=mm/tests/'
                                          'fault_injection.kunitconfig)') for s in steps), steps)
         self.assertEqual(steps[-3:], ['whole series, suites on um',

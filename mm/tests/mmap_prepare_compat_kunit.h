@@ -8,7 +8,7 @@
 #ifndef _MM_TESTS_MMAP_PREPARE_COMPAT_KUNIT_H
 #define _MM_TESTS_MMAP_PREPARE_COMPAT_KUNIT_H
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_spec_kunit.h"
 
 /* Record the compat layer's write-back before mmap() post-processes it. */
 static inline int mp_outer_done(struct vm_area_struct *vma, int ret)

@@ -18,7 +18,7 @@
  * (mmap_prepare_compat_kunit.c) compare stacked mappings with.
  */
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_spec_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);

@@ -101,8 +101,10 @@ class PatchesTest(unittest.TestCase):
         self.assertNotIn('mmap_prepare_kunit_api.h', header)
         self.assertIn('static inline void mp_request_action(', header)
         self.assertEqual(sorted(first.files), ['mm/tests/.kunitconfig',
-                                               'mm/tests/mmap_prepare_kunit.c'])
-        self.assertEqual(first.maintainers, ['mm/tests/mmap_prepare_kunit.c'])
+                                               'mm/tests/mmap_prepare_kunit.c',
+                                               'mm/tests/mmap_prepare_spec_kunit.h'])
+        self.assertEqual(first.maintainers, ['mm/tests/mmap_prepare_spec_kunit.h',
+                                             'mm/tests/mmap_prepare_kunit.c'])
         self.assertNotIn(series.API_H, [f for p in self.patches for f in p.files])
 
     def test_each_suite_patch_holds_its_own_file_kconfig_entry_and_makefile_line(self):
@@ -373,7 +375,8 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertEqual(changed[0], {'mm/util.c'})
         self.assertEqual(changed[2], {'MAINTAINERS', 'mm/tests/mmap_prepare_kunit.h'})
         self.assertEqual(changed[3], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
-                                      'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c'})
+                                      'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c',
+                                      'mm/tests/mmap_prepare_spec_kunit.h'})
         self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[4])
         self.assertEqual(changed[6] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',

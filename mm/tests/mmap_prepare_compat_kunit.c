@@ -185,6 +185,99 @@ static void can_mmap_file_rejects_no_hook(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (long)mp_vm_mmap(file, false, false), (long)-ENODEV);
 }
 
+/* The old mapping that MAP_FIXED replaces, and each way its replacement fails. */
+static const struct mp_behaviour mp_fixed_old = {
+	.name = "hook_installs_vm_ops_with_close",
+	.changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE, .vm_ops = &mp_fault_close_vm_ops,
+};
+
+static const struct mp_behaviour mp_fixed_failures[] = {
+	{ .name = "hook_fails", .changes = MP_FAILS, .error = MP_HOOK_ERROR },
+	{ .name = "action_complete_fails", .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE,
+	  .error = -EINVAL },
+	{ .name = "vm_ops_mapped_fails", .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
+	  .error = MP_MAPPED_ERROR },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_fixed_failure, mp_fixed_failures, name);
+
+/* What a failed MAP_FIXED over a mapping of ctx->inner left. */
+struct mp_fixed_outcome {
+	long ret;		/* what mmap() returned */
+	int hook_calls;
+	bool gap;		/* nothing left in the range */
+	int closes;		/* vm_ops->close() calls, of the old mapping or the new */
+	long inner_refs;	/* change of the references to ctx->inner */
+	long file_refs;		/* ... and to the file mmap() was called on */
+};
+
+static void mp_map_fixed_over_old(struct kunit *test, const struct mp_route *route,
+				  const struct mp_behaviour *b, struct mp_fixed_outcome *out)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct file *file = route->open ? route->open(test, route) : ctx->inner;
+	struct mp_map *old = mp_new_map(test, &mp_native, &mp_fixed_old, ctx->inner);
+	struct mp_map *map = mp_new_map(test, route, b, file);
+	long inner_refs = file_count(ctx->inner);
+	long file_refs = file_count(file);
+	int closes = ctx->closes;
+
+	KUNIT_ASSERT_EQ(test, mp_map_at(old, MP_AT(0), 4, 2, MAP_FIXED_NOREPLACE), MP_AT(0));
+	out->ret = mp_map_at(map, MP_AT(0), 4, 2, MAP_FIXED);
+	out->hook_calls = map->hook_calls;
+	out->gap = mp_range_empty(MP_AT(0), MP_AT(4));
+	out->closes = ctx->closes - closes;
+	out->inner_refs = file_count(ctx->inner) - inner_refs;
+	out->file_refs = file_count(file) - file_refs;
+	vm_munmap(MP_AT(0), 4 * PAGE_SIZE);
+}
+
+/*
+ * MAP_FIXED over a mapping, through a stacking .mmap() whose hook, action or
+ * vm_ops->mapped() fails. The compat layer leaves the clean-up to mmap(): it
+ * must not unmap the range itself, whose old VMAs mmap() has already
+ * detached. What is left is what the native mapping leaves: the error, a gap,
+ * the old mapping closed once, no reference.
+ */
+static void mp_map_fixed_failure_case(struct kunit *test, const struct mp_route *route)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_fixed_outcome native, via;
+
+	if (route->runs_hook_itself && (b->changes & (MP_MAPS_KERNEL_PAGES | MP_INSTALLS_MAPPED)))
+		kunit_skip(test, "the uio/hv route's hook asks for no mmap action");
+	mp_map_fixed_over_old(test, &mp_native, b, &native);
+	mp_map_fixed_over_old(test, route, b, &via);
+
+	KUNIT_EXPECT_EQ(test, via.hook_calls, 1);
+	KUNIT_EXPECT_EQ_MSG(test, via.ret, native.ret, "mmap() error");
+	KUNIT_EXPECT_EQ_MSG(test, via.gap, native.gap, "gap where the mapping failed");
+	KUNIT_EXPECT_EQ_MSG(test, via.closes, native.closes, "vm_ops->close() calls");
+	KUNIT_EXPECT_EQ_MSG(test, via.inner_refs, native.inner_refs,
+			    "references to the file underneath");
+	KUNIT_EXPECT_EQ_MSG(test, via.file_refs, 0, "references to the mmap()ed file");
+}
+
+static void map_fixed_failure_shape_backing_file_vfs_mmap(struct kunit *test)
+{
+	mp_map_fixed_failure_case(test, &mp_routes[MP_NESTED]);
+}
+
+static void map_fixed_failure_shape_shm_vfs_mmap(struct kunit *test)
+{
+	mp_map_fixed_failure_case(test, &mp_routes[MP_SHM]);
+}
+
+static void map_fixed_failure_shape_compat_vma_mmap(struct kunit *test)
+{
+	mp_map_fixed_failure_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
+}
+
+static void map_fixed_failure_shape_split_compat_vma_mmap(struct kunit *test)
+{
+	mp_map_fixed_failure_case(test, &mp_routes[MP_COMPAT_SPLIT]);
+}
+
 static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE_PARAM(shape_backing_file_vfs_mmap, mp_behaviour_gen_params),
 	KUNIT_CASE_PARAM(shape_shm_vfs_mmap, mp_behaviour_gen_params),
@@ -197,6 +290,12 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),
+	KUNIT_CASE_PARAM(map_fixed_failure_shape_backing_file_vfs_mmap,
+			 mp_fixed_failure_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_failure_shape_shm_vfs_mmap, mp_fixed_failure_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_failure_shape_compat_vma_mmap, mp_fixed_failure_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_failure_shape_split_compat_vma_mmap,
+			 mp_fixed_failure_gen_params),
 	{}
 };
 

@@ -76,6 +76,8 @@ enum mp_change {
 	MP_INSTALLS_CLOSE	= BIT(22),
 	/* The hook locks the mapping, as MAP_LOCKED would, but without populating it. */
 	MP_SETS_LOCKED		= BIT(23),
+	/* A PFN remap of the test pages from the second page on: one page too long. */
+	MP_REMAPS_PAST_END	= BIT(24),
 };
 
 /* overlay-only: begin */
@@ -469,6 +471,14 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_SETS_LOCKED)
 		vma_desc_set_flags(desc, VMA_LOCKED_BIT);
 	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
+	if (changes & MP_REMAPS_PAST_END) {
+		/* By hand: mmap_action_remap() WARNs about such a range. */
+		desc->action.type = MMAP_REMAP_PFN;
+		desc->action.remap.start = desc->start + PAGE_SIZE;
+		desc->action.remap.start_pfn = page_to_pfn(ctx->pages[0]);
+		desc->action.remap.size = vma_desc_size(desc);
+		desc->action.remap.pgprot = desc->page_prot;
+	}
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
 

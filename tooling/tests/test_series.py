@@ -542,4 +542,4 @@ class CliRefusalTest(unittest.TestCase):
     def test_expected_list_of_the_default_kernel(self):
         r = self.mpk('expected', '--arch', 'x86_64')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(r.stdout.splitlines()), 37)     # `./mpk run`: 37 red
+        self.assertEqual(len(r.stdout.splitlines()), 38)     # `./mpk run`: 38 red

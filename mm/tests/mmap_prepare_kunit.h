@@ -987,6 +987,17 @@ static inline void mp_read_counters(struct mp_counters *c)
 	c->committed = vm_memory_committed();
 }
 
+/* What each counter moved by since @before, in pages. */
+static inline void mp_counters_since(const struct mp_counters *before, struct mp_counters *delta)
+{
+	mp_read_counters(delta);
+	delta->total_vm -= before->total_vm;
+	delta->data_vm -= before->data_vm;
+	delta->exec_vm -= before->exec_vm;
+	delta->locked_vm -= before->locked_vm;
+	delta->committed -= before->committed;
+}
+
 /* Each counter is @before plus what @delta says, in pages, and no more. */
 static inline void mp_expect_charged(struct kunit *test, const char *when,
 				     const struct mp_counters *before,

@@ -980,6 +980,11 @@ static inline void mp_read_counters(struct mp_counters *c)
 {
 	struct mm_struct *mm = current->mm;
 
+	/*
+	 * A file an earlier case dropped may still be on its way out, and
+	 * return a commit charge when it goes (shmem): let it go first.
+	 */
+	flush_delayed_fput();
 	c->total_vm = READ_ONCE(mm->total_vm);
 	c->data_vm = mm->data_vm;
 	c->exec_vm = mm->exec_vm;

@@ -53,6 +53,9 @@ static void mmap_with_action(struct kunit *test)
 	mp_native_case(test);
 }
 
+/* Nothing charged: every counter back where it was. */
+static const struct mp_counters mp_no_charge;
+
 /*
  * Rows of the scenarios below, mapped at the addresses each names: a hook
  * that changes nothing, mapped shared or private, read-only or writable.

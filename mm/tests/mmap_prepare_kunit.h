@@ -1023,8 +1023,5 @@ static inline void mp_expect_charged(struct kunit *test, const char *when,
 			    "%s: vm_memory_committed()", when);
 }
 
-/* Nothing charged: every counter back where it was. */
-static const struct mp_counters mp_no_charge;
-
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_H */
 

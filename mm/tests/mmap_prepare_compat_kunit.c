@@ -193,30 +193,39 @@ static void mp_skip_actions(struct kunit *test, const struct mp_route *route,
 		kunit_skip(test, "the uio/hv route's hook asks for no mmap action");
 }
 
-/* The old mapping that MAP_FIXED replaces, and each way its replacement fails. */
+/* The old mapping that MAP_FIXED replaces, and what replaces it. */
 static const struct mp_behaviour mp_fixed_old = {
 	.name = "hook_installs_vm_ops_with_close",
 	.changes = MP_INSTALLS_VM_OPS | MP_INSTALLS_CLOSE, .vm_ops = &mp_fault_close_vm_ops,
 };
 
-static const struct mp_behaviour mp_fixed_failures[] = {
+static const struct mp_behaviour mp_fixed_rows[] = {
+	{ .name = "hook_changes_nothing" },
+	{ .name = "hook_sets_private_data", .changes = MP_SETS_PRIVATE_DATA },
+	{ .name = "hook_installs_vm_ops_with_fault", .changes = MP_INSTALLS_VM_OPS },
+	{ .name = "map_kernel_pages_array", .changes = MP_MAPS_KERNEL_PAGES },
 	{ .name = "hook_fails", .changes = MP_FAILS, .error = MP_HOOK_ERROR },
+	{ .name = "action_prepare_fails", .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE,
+	  .error = -EFAULT },
 	{ .name = "action_complete_fails", .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE,
 	  .error = -EINVAL },
 	{ .name = "vm_ops_mapped_fails", .changes = MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
 	  .error = MP_MAPPED_ERROR },
 };
 
-KUNIT_ARRAY_PARAM_DESC(mp_fixed_failure, mp_fixed_failures, name);
+KUNIT_ARRAY_PARAM_DESC(mp_fixed_row, mp_fixed_rows, name);
 
-/* What a failed MAP_FIXED over a mapping of ctx->inner left. */
+/* What a MAP_FIXED over a mapping of ctx->inner left, and munmap() after it. */
 struct mp_fixed_outcome {
 	long ret;		/* what mmap() returned */
 	int hook_calls;
 	bool gap;		/* nothing left in the range */
+	struct mp_area area;	/* else the VMA there */
 	int closes;		/* vm_ops->close() calls, of the old mapping or the new */
 	long inner_refs;	/* change of the references to ctx->inner */
 	long file_refs;		/* ... and to the file mmap() was called on */
+	long inner_refs_after;	/* ... after munmap() */
+	long file_refs_after;
 };
 
 static void mp_map_fixed_over_old(struct kunit *test, const struct mp_route *route,
@@ -234,55 +243,72 @@ static void mp_map_fixed_over_old(struct kunit *test, const struct mp_route *rou
 	out->ret = mp_map_at(map, MP_AT(0), 4, 2, MAP_FIXED);
 	out->hook_calls = map->hook_calls;
 	out->gap = mp_range_empty(MP_AT(0), MP_AT(4));
+	if (!out->gap)
+		mp_area_at(MP_AT(0), &out->area);
 	out->closes = ctx->closes - closes;
 	out->inner_refs = file_count(ctx->inner) - inner_refs;
 	out->file_refs = file_count(file) - file_refs;
 	vm_munmap(MP_AT(0), 4 * PAGE_SIZE);
+	out->inner_refs_after = file_count(ctx->inner) - inner_refs;
+	out->file_refs_after = file_count(file) - file_refs;
 }
 
 /*
- * MAP_FIXED over a mapping, through a stacking .mmap() whose hook, action or
- * vm_ops->mapped() fails. The compat layer leaves the clean-up to mmap(): it
- * must not unmap the range itself, whose old VMAs mmap() has already
- * detached. What is left is what the native mapping leaves: the error, a gap,
- * the old mapping closed once, no reference.
+ * MAP_FIXED over a mapping, through a stacking .mmap(), whose hook succeeds
+ * or whose hook, action or vm_ops->mapped() fails. What is left is what the
+ * native mapping leaves: the old mapping closed once and its reference
+ * dropped, and either the same VMA, holding one reference to the file the
+ * route maps, or a gap. On failure the compat layer leaves the clean-up to
+ * mmap(): it must not unmap the range itself, whose old VMAs mmap() has
+ * already detached (M5).
  */
-static void mp_map_fixed_failure_case(struct kunit *test, const struct mp_route *route)
+static void mp_map_fixed_case(struct kunit *test, const struct mp_route *route)
 {
 	const struct mp_behaviour *b = test->param_value;
 	struct mp_fixed_outcome native, via;
+	/* Where the VMA maps the outer file, its reference moves from inner to it. */
+	long moved = (!b->error && route->outer_keeps_vm_file) ? 1 : 0;
 
 	mp_skip_actions(test, route, b);
 	mp_map_fixed_over_old(test, &mp_native, b, &native);
 	mp_map_fixed_over_old(test, route, b, &via);
 
 	KUNIT_EXPECT_EQ(test, via.hook_calls, 1);
-	KUNIT_EXPECT_EQ_MSG(test, via.ret, native.ret, "mmap() error");
+	KUNIT_EXPECT_EQ_MSG(test, via.ret, native.ret, "mmap() result");
 	KUNIT_EXPECT_EQ_MSG(test, via.gap, native.gap, "gap where the mapping failed");
+	if (!via.gap && !native.gap) {
+		KUNIT_EXPECT_EQ(test, via.area.start, native.area.start);
+		KUNIT_EXPECT_EQ(test, via.area.end, native.area.end);
+		mp_expect_same_vma(test, &via.area.vma, &native.area.vma, route->mount_flags);
+	}
 	KUNIT_EXPECT_EQ_MSG(test, via.closes, native.closes, "vm_ops->close() calls");
-	KUNIT_EXPECT_EQ_MSG(test, via.inner_refs, native.inner_refs,
+	KUNIT_EXPECT_EQ_MSG(test, via.inner_refs, native.inner_refs - moved,
 			    "references to the file underneath");
-	KUNIT_EXPECT_EQ_MSG(test, via.file_refs, 0, "references to the mmap()ed file");
+	KUNIT_EXPECT_EQ_MSG(test, via.file_refs, moved, "references to the mmap()ed file");
+	KUNIT_EXPECT_EQ_MSG(test, via.inner_refs_after, native.inner_refs_after,
+			    "references to the file underneath after munmap()");
+	KUNIT_EXPECT_EQ_MSG(test, via.file_refs_after, 0,
+			    "references to the mmap()ed file after munmap()");
 }
 
-static void map_fixed_failure_shape_backing_file_vfs_mmap(struct kunit *test)
+static void map_fixed_shape_backing_file_vfs_mmap(struct kunit *test)
 {
-	mp_map_fixed_failure_case(test, &mp_routes[MP_NESTED]);
+	mp_map_fixed_case(test, &mp_routes[MP_NESTED]);
 }
 
-static void map_fixed_failure_shape_shm_vfs_mmap(struct kunit *test)
+static void map_fixed_shape_shm_vfs_mmap(struct kunit *test)
 {
-	mp_map_fixed_failure_case(test, &mp_routes[MP_SHM]);
+	mp_map_fixed_case(test, &mp_routes[MP_SHM]);
 }
 
-static void map_fixed_failure_shape_compat_vma_mmap(struct kunit *test)
+static void map_fixed_shape_compat_vma_mmap(struct kunit *test)
 {
-	mp_map_fixed_failure_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
+	mp_map_fixed_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
 }
 
-static void map_fixed_failure_shape_split_compat_vma_mmap(struct kunit *test)
+static void map_fixed_shape_split_compat_vma_mmap(struct kunit *test)
 {
-	mp_map_fixed_failure_case(test, &mp_routes[MP_COMPAT_SPLIT]);
+	mp_map_fixed_case(test, &mp_routes[MP_COMPAT_SPLIT]);
 }
 
 /* Rows whose charge, or neighbour, a route must leave as natively. */
@@ -459,12 +485,12 @@ static struct kunit_case mmap_prepare_compat_cases[] = {
 	KUNIT_CASE(can_mmap_file_accepts_exactly_one_hook),
 	KUNIT_CASE(can_mmap_file_rejects_both_hooks),
 	KUNIT_CASE(can_mmap_file_rejects_no_hook),
-	KUNIT_CASE_PARAM(map_fixed_failure_shape_backing_file_vfs_mmap,
-			 mp_fixed_failure_gen_params),
-	KUNIT_CASE_PARAM(map_fixed_failure_shape_shm_vfs_mmap, mp_fixed_failure_gen_params),
-	KUNIT_CASE_PARAM(map_fixed_failure_shape_compat_vma_mmap, mp_fixed_failure_gen_params),
-	KUNIT_CASE_PARAM(map_fixed_failure_shape_split_compat_vma_mmap,
-			 mp_fixed_failure_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_shape_backing_file_vfs_mmap,
+			 mp_fixed_row_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_shape_shm_vfs_mmap, mp_fixed_row_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_shape_compat_vma_mmap, mp_fixed_row_gen_params),
+	KUNIT_CASE_PARAM(map_fixed_shape_split_compat_vma_mmap,
+			 mp_fixed_row_gen_params),
 	KUNIT_CASE_PARAM(charge_shape_backing_file_vfs_mmap, mp_route_row_gen_params),
 	KUNIT_CASE_PARAM(charge_shape_shm_vfs_mmap, mp_route_row_gen_params),
 	KUNIT_CASE_PARAM(charge_shape_compat_vma_mmap, mp_route_row_gen_params),

@@ -80,6 +80,10 @@ enum mp_change {
 	/* vm_ops whose ->may_split() refuses any split. */
 	MP_REFUSES_SPLIT	= BIT(24),
 	MP_SETS_DONTCOPY	= BIT(25),
+	/* The hook locks the mapping, as MAP_LOCKED would, but without populating it. */
+	MP_SETS_LOCKED		= BIT(26),
+	/* A PFN remap of the test pages from the second page on: one page too long. */
+	MP_REMAPS_PAST_END	= BIT(27),
 };
 
 /* VMA flags the kernel adds when it prepares a remap, or a kernel-page mapping. */
@@ -396,7 +400,17 @@ static inline int mp_mmap_prepare(struct vm_area_desc *desc)
 	if (changes & MP_INSTALLS_MAPPED)
 		desc->vm_ops = (changes & MP_INSTALLS_CLOSE) ? &mp_mapped_close_vm_ops :
 							       &mp_mapped_vm_ops;
+	if (changes & MP_SETS_LOCKED)
+		vma_desc_set_flags(desc, VMA_LOCKED_BIT);
 	mp_request_action(desc, changes, ctx->pages, ctx->slab_pages);
+	if (changes & MP_REMAPS_PAST_END) {
+		/* By hand: mmap_action_remap() WARNs about such a range. */
+		desc->action.type = MMAP_REMAP_PFN;
+		desc->action.remap.start = desc->start + PAGE_SIZE;
+		desc->action.remap.start_pfn = page_to_pfn(ctx->pages[0]);
+		desc->action.remap.size = vma_desc_size(desc);
+		desc->action.remap.pgprot = desc->page_prot;
+	}
 	return (changes & MP_FAILS) ? MP_HOOK_ERROR : 0;
 }
 

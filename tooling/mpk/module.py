@@ -21,11 +21,12 @@ from . import runner, series
 from .errors import UserError
 
 # The tristate suites' modules (KBUILD_MODNAME), loaded in this order.
-MODULES = ('mmap_prepare_kunit', 'mmap_prepare_compat_kunit')
+MODULES = ('mmap_prepare_kunit', 'mmap_prepare_mm_kunit', 'mmap_prepare_compat_kunit')
 # The integration suite, bool, is left out: it would run at boot, built in, and
 # its report is not a load's.
 KCONFIG = ['CONFIG_MODULES=y', 'CONFIG_MODULE_UNLOAD=y', 'CONFIG_BLK_DEV_INITRD=y',
-           'CONFIG_MMAP_PREPARE_KUNIT_TEST=m', 'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m',
+           'CONFIG_MMAP_PREPARE_KUNIT_TEST=m', 'CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=m',
+           'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m',
            'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=n']
 LOADS = 2
 INIT_C = r'''

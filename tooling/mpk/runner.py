@@ -15,7 +15,7 @@ from . import kbuild
 # fault-injection suite only with its own (mpk run --profile=faults).  Case
 # names are '<suite>.<case>.<param>'.
 SUITE = 'mmap_prepare'
-SUITES = ('mmap_prepare', 'mmap_prepare_compat', 'mmap_prepare_integration')
+SUITES = ('mmap_prepare', 'mmap_prepare_mm', 'mmap_prepare_compat', 'mmap_prepare_integration')
 PROFILE_SUITES = ('mmap_prepare_fault_injection',)
 CCACHE_WRAPPERS = '/usr/lib/ccache'
 QEMU_TCG_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),

@@ -84,7 +84,8 @@ class FilterTest(unittest.TestCase):
         self.assertTrue(off.startswith('--filter='))
         # kunit's executor: comma-separated attribute filters, each must hold.
         self.assertEqual(off[len('--filter='):].split(','), [
-            'module!=mmap_prepare_kunit', 'module!=mmap_prepare_compat_kunit',
+            'module!=mmap_prepare_kunit', 'module!=mmap_prepare_mm_kunit',
+            'module!=mmap_prepare_compat_kunit',
             'module!=mmap_prepare_integration_kunit',
             'module!=mmap_prepare_fault_injection_kunit'])
 
@@ -102,34 +103,38 @@ class OthersTest(unittest.TestCase):
         self.assertEqual(alltests.changed(with_ours, with_ours), [])
 
     def test_judge_and_ok(self):
-        ours = {'mmap_prepare': {'a': 'PASS'}, 'mmap_prepare_integration': {'a': 'PASS'}}
+        ours = {'mmap_prepare': {'a': 'PASS'}, 'mmap_prepare_mm': {'a': 'PASS'},
+                'mmap_prepare_integration': {'a': 'PASS'}}
         r = result({**ours, 'mmap_prepare_compat': {'a': 'PASS', 'b': 'FAIL', 'c': 'FAIL'}})
         row = alltests.judge(r, LOG, open_cases={'mmap_prepare_compat.b'})
         self.assertEqual((row['passed'], row['failed'], row['open_findings'],
                           row['unexpected']),
-                         (3, 2, ['mmap_prepare_compat.b'], ['mmap_prepare_compat.c']))
+                         (4, 2, ['mmap_prepare_compat.b'], ['mmap_prepare_compat.c']))
         self.assertFalse(alltests.ok(row))
         row = alltests.judge(result({**ours, 'mmap_prepare_compat': {'a': 'PASS', 'b': 'FAIL'}}),
                              LOG.replace(' # SKIP', ''), open_cases={'mmap_prepare_compat.b'})
         self.assertTrue(alltests.ok(row))
         self.assertFalse(alltests.ok(dict(row, changed=[('x.b', 'PASS', 'FAIL')])))
         self.assertFalse(alltests.ok(dict(row, skipped=1)))
-        self.assertIn('3 passed, 1 failed (1 of open findings), 0 skipped',
+        self.assertIn('4 passed, 1 failed (1 of open findings), 0 skipped',
                       alltests.line('deps', dict(row, kernel='7.3.4', arch='x86_64',
                                                  seconds=1, command='kunit.py run')))
 
     def test_a_missing_suite_of_ours_is_not_green(self):
         row = alltests.judge(result({'mmap_prepare': {'a': 'PASS'}}), '', open_cases=set())
-        self.assertEqual(row['unexpected'], ['mmap_prepare_compat (suite missing from the results)',
+        self.assertEqual(sorted(row['unexpected']), [
+                                             'mmap_prepare_compat (suite missing from the results)',
                                              'mmap_prepare_integration (suite missing from the '
-                                             'results)'])
+                                             'results)',
+                                             'mmap_prepare_mm (suite missing from the results)'])
         self.assertFalse(alltests.ok(row))
 
 
 class ConfigTest(unittest.TestCase):
     def test_scopes(self):
         deps = alltests.kunitconfig('deps').split()
-        self.assertEqual(deps[:4], ['CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y',
+        self.assertEqual(deps[:5], ['CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y',
+                                    'CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=y',
                                     'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y',
                                     'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=y'])
         self.assertNotIn('CONFIG_MMAP_PREPARE_FAULT_INJECTION_KUNIT_TEST=y', deps)

@@ -147,6 +147,7 @@ class ModularTest(unittest.TestCase):
     def test_the_suites_kinds_come_from_their_kconfig_entries(self):
         self.assertEqual(buildcheck.suite_kinds(), [
             ('MMAP_PREPARE_KUNIT_TEST', 'tristate', []),
+            ('MMAP_PREPARE_MM_KUNIT_TEST', 'tristate', []),
             ('MMAP_PREPARE_COMPAT_KUNIT_TEST', 'tristate', []),
             ('MMAP_PREPARE_INTEGRATION_KUNIT_TEST', 'bool', []),
             ('MMAP_PREPARE_FAULT_INJECTION_KUNIT_TEST', 'bool', ['FAULT_INJECTION_DEBUG_FS'])])
@@ -161,7 +162,7 @@ class RandconfigTest(unittest.TestCase):
     def test_randconfig_forces_kunit_and_the_default_suites(self):
         self.assertEqual(buildcheck.forced(), (
             'CONFIG_KUNIT=y', 'CONFIG_MMAP_PREPARE_KUNIT_TEST=y',
-            'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y',
+            'CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=y', 'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y',
             'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=y'))
 
     def test_a_lost_forced_option_is_named(self):
@@ -170,11 +171,11 @@ class RandconfigTest(unittest.TestCase):
         # KCONFIG_SEED=0x26ee1702 on 7.3.4: KUNIT_ALL_TESTS=m hides the prompts, suites =m.
         self.assertEqual(buildcheck.forced_held(
             'CONFIG_KUNIT=y\nCONFIG_KUNIT_ALL_TESTS=m\nCONFIG_MMAP_PREPARE_KUNIT_TEST=m\n'
-            'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m\n'
+            'CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=m\nCONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=m\n'
             'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=y\n'), [])
         self.assertEqual(buildcheck.forced_held(
             'CONFIG_KUNIT=y\n# CONFIG_MMAP_PREPARE_KUNIT_TEST is not set\n'
-            'CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y\n'
+            'CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=y\nCONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y\n'
             'CONFIG_MMAP_PREPARE_INTEGRATION_KUNIT_TEST=y\n'),
             ['CONFIG_MMAP_PREPARE_KUNIT_TEST=y'])
 

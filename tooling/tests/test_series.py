@@ -83,8 +83,10 @@ class PatchesTest(unittest.TestCase):
                          ['fixture-mmap_prepare.msg']
                          + [f'suite-{name}.msg' for name in SUITES] + ['all_tests.msg'])
         self.assertEqual([p.suite for p in self.patches], [None, *self.suites, None])
-        self.assertEqual([(s.symbol, s.source, s.module) for s in self.suites[:2]], [
+        self.assertEqual([(s.symbol, s.source, s.module) for s in self.suites[:3]], [
             ('MMAP_PREPARE_KUNIT_TEST', 'mm/tests/mmap_prepare_kunit.c', 'mmap_prepare_kunit'),
+            ('MMAP_PREPARE_MM_KUNIT_TEST', 'mm/tests/mmap_prepare_mm_kunit.c',
+             'mmap_prepare_mm_kunit'),
             ('MMAP_PREPARE_COMPAT_KUNIT_TEST', 'mm/tests/mmap_prepare_compat_kunit.c',
              'mmap_prepare_compat_kunit')])
 
@@ -122,7 +124,7 @@ class PatchesTest(unittest.TestCase):
                               ('additions/mm/Makefile', 'mm/Makefile')):
             self.assertEqual(''.join(p.appends[tree_rel] for p in suite_patches),
                              read(REPO, rel))
-        fault = suite_patches[3]
+        fault = suite_patches[4]
         self.assertIn('mm/tests/fault_injection.kunitconfig', fault.files)
         self.assertEqual(fault.files['mm/tests/fault_injection.kunitconfig'],
                          read(REPO, 'mm/tests/fault_injection.kunitconfig'))
@@ -162,10 +164,11 @@ class PatchesTest(unittest.TestCase):
         steps = [p.files.get(kunitconfig) for p in self.patches if p.suite]
         self.assertEqual(steps[0].count('_KUNIT_TEST=y'), 1)
         self.assertIn('CONFIG_MMAP_PREPARE_KUNIT_TEST=y\n', steps[0])
-        self.assertIn('CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y\n', steps[1])
-        self.assertEqual(steps[2], read(REPO, kunitconfig))
-        self.assertEqual(steps[3:], [None])            # unchanged from then on
-        self.assertNotIn('mm/tests/fault_injection.kunitconfig', self.patches[3].files)
+        self.assertIn('CONFIG_MMAP_PREPARE_MM_KUNIT_TEST=y\n', steps[1])
+        self.assertIn('CONFIG_MMAP_PREPARE_COMPAT_KUNIT_TEST=y\n', steps[2])
+        self.assertEqual(steps[3], read(REPO, kunitconfig))
+        self.assertEqual(steps[4:], [None])            # unchanged from then on
+        self.assertNotIn('mm/tests/fault_injection.kunitconfig', self.patches[4].files)
 
     def test_the_overlay_only_rows_make_no_upstream_case(self):
         absent = series.overlay_only_words(REPO)
@@ -377,8 +380,9 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertEqual(changed[3], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
                                       'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c',
                                       'mm/tests/mmap_prepare_spec_kunit.h'})
-        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[4])
-        self.assertEqual(changed[6] - {'MAINTAINERS'}, {
+        self.assertIn('mm/tests/mmap_prepare_mm_kunit.c', changed[4])
+        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[5])
+        self.assertEqual(changed[7] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',
             'mm/tests/mmap_prepare_fault_injection_kunit.c'})
         self.assertEqual(changed[-1], {'tools/testing/kunit/configs/all_tests.config'})
@@ -465,15 +469,16 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertTrue(all(ok for _, ok, _ in rows), rows)
         steps = [step for step, _, _ in rows]
         self.assertEqual(sum(s.startswith('checkpatch') for s in steps), count)
-        self.assertEqual(sum(s.startswith('suites (patches 3-8)') for s in steps), 3)
-        self.assertIn('patch 1/8 builds (um)', steps)
+        self.assertEqual(sum(s.startswith('suites (patches 3-9)') for s in steps), 3)
+        self.assertIn('patch 1/9 builds (um)', steps)
         self.assertEqual(builds, [
             (['mm/tests'], ['mm/tests/mmap_prepare_kunit.o']),
+            (['mm/tests'], ['mm/tests/mmap_prepare_mm_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_compat_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_integration_kunit.o']),
             (['mm/tests', 'mm/tests/fault_injection.kunitconfig'],
              ['mm/tests/mmap_prepare_fault_injection_kunit.o'])])
-        self.assertTrue(any(s.startswith('patch 7/8 builds on its own (um, kunit.py build '
+        self.assertTrue(any(s.startswith('patch 8/9 builds on its own (um, kunit.py build '
                                          '--kunitconfig=mm/tests --kunitconfig=mm/tests/'
                                          'fault_injection.kunitconfig)') for s in steps), steps)
         self.assertEqual(steps[-3:], ['whole series, suites on um',
@@ -533,4 +538,4 @@ class CliRefusalTest(unittest.TestCase):
     def test_expected_list_of_the_default_kernel(self):
         r = self.mpk('expected', '--arch', 'x86_64')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(r.stdout.splitlines()), 43)     # `./mpk run`: 43 red
+        self.assertEqual(len(r.stdout.splitlines()), 44)     # `./mpk run`: 44 red

@@ -107,4 +107,9 @@ static inline struct file *mp_memfd_file(const char *name)
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
+/* No mmap actions: the rows that would call it are skipped first. */
+static inline void mp_request_remap_past_end(struct vm_area_desc *desc, struct page *page)
+{
+}
+
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

@@ -152,4 +152,14 @@ static inline struct file *mp_memfd_file(const char *name)
 	return memfd_alloc_file(name, 0);
 }
 
+/* A PFN remap one page too long, by hand: mmap_action_remap() WARNs about it. */
+static inline void mp_request_remap_past_end(struct vm_area_desc *desc, struct page *page)
+{
+	desc->action.type = MMAP_REMAP_PFN;
+	desc->action.remap.start = desc->start + PAGE_SIZE;
+	desc->action.remap.start_pfn = page_to_pfn(page);
+	desc->action.remap.size = vma_desc_size(desc);
+	desc->action.remap.pgprot = desc->page_prot;
+}
+
 #endif /* _MM_TESTS_MMAP_PREPARE_KUNIT_API_H */

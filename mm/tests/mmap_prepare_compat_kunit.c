@@ -23,7 +23,6 @@
  */
 
 #include "mmap_prepare_compat_kunit.h"
-#include "mmap_prepare_mm_kunit.h"
 
 KUNIT_ARRAY_PARAM_DESC(mp_behaviour, mp_behaviours, name);
 KUNIT_ARRAY_PARAM_DESC(mp_action_behaviour, mp_action_behaviours, name);

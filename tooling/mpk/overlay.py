@@ -27,7 +27,6 @@ NEW_FILES = {
     'mm/tests/mmap_prepare_kunit.h': 'mm/tests/mmap_prepare_kunit.h',
     'mm/tests/mmap_prepare_spec_kunit.h': 'mm/tests/mmap_prepare_spec_kunit.h',
     'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
-    'mm/tests/mmap_prepare_mm_kunit.h': 'mm/tests/mmap_prepare_mm_kunit.h',
     'mm/tests/mmap_prepare_mm_kunit.c': 'mm/tests/mmap_prepare_mm_kunit.c',
     'mm/tests/mmap_prepare_compat_kunit.h': 'mm/tests/mmap_prepare_compat_kunit.h',
     'mm/tests/mmap_prepare_integration_kunit.h': 'mm/tests/mmap_prepare_integration_kunit.h',

@@ -56,7 +56,10 @@ MAINTAINERS_SECTION = 'MEMORY MAPPING'
 # Shared headers too big to review inside a suite's patch: each goes in a
 # patch of its own (upstream/<msg>), just before the first suite that
 # includes it.
-HEADER_PATCHES = {'mm/tests/mmap_prepare_kunit.h': 'fixture-mmap_prepare.msg'}
+HEADER_PATCHES = {'mm/tests/mmap_prepare_kunit.h': 'fixture-mmap_prepare.msg',
+                  'mm/tests/mmap_prepare_compat_kunit.h': 'shapes-mmap_prepare_compat.msg',
+                  'mm/tests/mmap_prepare_integration_kunit.h':
+                      'callers-mmap_prepare_integration.msg'}
 # Patches longer than this (git format-patch lines) are hard to review; the
 # summary says so.
 PATCH_LINES = 800

@@ -79,10 +79,13 @@ class PatchesTest(unittest.TestCase):
 
     def test_one_patch_per_suite_in_order_then_all_tests(self):
         self.assertEqual([s.name for s in self.suites], SUITES)
-        self.assertEqual([p.msg for p in self.patches],
-                         ['fixture-mmap_prepare.msg']
-                         + [f'suite-{name}.msg' for name in SUITES] + ['all_tests.msg'])
-        self.assertEqual([p.suite for p in self.patches], [None, *self.suites, None])
+        self.assertEqual([p.msg for p in self.patches], [
+            'fixture-mmap_prepare.msg', 'suite-mmap_prepare.msg', 'suite-mmap_prepare_mm.msg',
+            'shapes-mmap_prepare_compat.msg', 'suite-mmap_prepare_compat.msg',
+            'callers-mmap_prepare_integration.msg', 'suite-mmap_prepare_integration.msg',
+            'suite-mmap_prepare_fault_injection.msg', 'all_tests.msg'])
+        self.assertEqual([p.suite for p in self.patches if p.suite], self.suites)
+        self.assertEqual(self.patches[-1].suite, None)
         self.assertEqual([(s.symbol, s.source, s.module) for s in self.suites[:3]], [
             ('MMAP_PREPARE_KUNIT_TEST', 'mm/tests/mmap_prepare_kunit.c', 'mmap_prepare_kunit'),
             ('MMAP_PREPARE_MM_KUNIT_TEST', 'mm/tests/mmap_prepare_mm_kunit.c',
@@ -367,7 +370,8 @@ class MakeSeriesTest(unittest.TestCase):
     def test_fixes_then_one_patch_per_suite_then_all_tests(self):
         tree = self.tree()
         count = series.make_series(self.repo, tree, WHO)
-        self.assertEqual(count, 2 + 1 + len(SUITES) + 1)   # fixes, fixture, suites, all_tests
+        # fixes, three headers, suites, all_tests
+        self.assertEqual(count, 2 + len(series.HEADER_PATCHES) + len(SUITES) + 1)
         subjects = git_out(tree, 'log', '--reverse', '--format=%s', 'mpk-base..').splitlines()
         self.assertEqual(subjects, ['mm: fix F8', 'mm: fix F9', *self.subjects])
         self.assertEqual(self.subjects[-1], 'placeholder: all_tests')
@@ -381,8 +385,9 @@ class MakeSeriesTest(unittest.TestCase):
                                       'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c',
                                       'mm/tests/mmap_prepare_spec_kunit.h'})
         self.assertIn('mm/tests/mmap_prepare_mm_kunit.c', changed[4])
-        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[5])
-        self.assertEqual(changed[7] - {'MAINTAINERS'}, {
+        self.assertEqual(changed[5], {'MAINTAINERS', 'mm/tests/mmap_prepare_compat_kunit.h'})
+        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[6])
+        self.assertEqual(changed[9] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',
             'mm/tests/mmap_prepare_fault_injection_kunit.c'})
         self.assertEqual(changed[-1], {'tools/testing/kunit/configs/all_tests.config'})
@@ -469,8 +474,8 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertTrue(all(ok for _, ok, _ in rows), rows)
         steps = [step for step, _, _ in rows]
         self.assertEqual(sum(s.startswith('checkpatch') for s in steps), count)
-        self.assertEqual(sum(s.startswith('suites (patches 3-9)') for s in steps), 3)
-        self.assertIn('patch 1/9 builds (um)', steps)
+        self.assertEqual(sum(s.startswith('suites (patches 3-11)') for s in steps), 3)
+        self.assertIn('patch 1/11 builds (um)', steps)
         self.assertEqual(builds, [
             (['mm/tests'], ['mm/tests/mmap_prepare_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_mm_kunit.o']),
@@ -478,7 +483,7 @@ class MakeSeriesTest(unittest.TestCase):
             (['mm/tests'], ['mm/tests/mmap_prepare_integration_kunit.o']),
             (['mm/tests', 'mm/tests/fault_injection.kunitconfig'],
              ['mm/tests/mmap_prepare_fault_injection_kunit.o'])])
-        self.assertTrue(any(s.startswith('patch 8/9 builds on its own (um, kunit.py build '
+        self.assertTrue(any(s.startswith('patch 10/11 builds on its own (um, kunit.py build '
                                          '--kunitconfig=mm/tests --kunitconfig=mm/tests/'
                                          'fault_injection.kunitconfig)') for s in steps), steps)
         self.assertEqual(steps[-3:], ['whole series, suites on um',

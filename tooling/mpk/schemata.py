@@ -67,9 +67,10 @@ class Span:
         """The span's text with the switch: old (children already inside) or new."""
         if not self.statements:
             return f'(MPK_MUTANT({self.k}) ? ({self.new}) : ({old}))'
+        # In braces of its own: the span may be an unbraced if's body.
         if not self.new.strip():
-            return f'if (!MPK_MUTANT({self.k})) {{\n{old}}}\n'
-        return f'if (MPK_MUTANT({self.k})) {{\n{self.new}}} else {{\n{old}}}\n'
+            return f'{{ if (!MPK_MUTANT({self.k})) {{\n{old}}} }}\n'
+        return f'{{ if (MPK_MUTANT({self.k})) {{\n{self.new}}} else {{\n{old}}} }}\n'
 
 
 def tokens(text):
@@ -176,7 +177,8 @@ def span(text, mutant, k):
     before = (tokens(text[max(0, a - 300):a]) or [('', 0, 0)])[-1][0]
     after = (tokens(text[b:b + 300]) or [('', 0, 0)])[0][0]
     kinds = (_expression(mo), _expression(mn))
-    fits = (before not in ('->', '.', '&', '++', '--') and after not in ASSIGN | {'.'}
+    # A goto's label is no expression: `goto (c ? a : b);` is not C.
+    fits = (before not in ('->', '.', '&', '++', '--', 'goto') and after not in ASSIGN | {'.'}
             and (kinds == ('chain', 'chain') or (before in LOW_BEFORE and after in LOW_AFTER)))
     if None not in kinds and fits:
         return Span(mutant['id'], k, a, b, new[mn[0][1]:mn[-1][2]], False)

@@ -31,12 +31,29 @@ static int f(struct vma *vma, int err)
 	return r + helper(3);
 }
 
+static int g(int err)
+{
+	int r = 1;
+
+	if (err)
+		goto out_a;
+	if (err > 100)
+		goto out_b;
+	if (err < 0)
+		goto out_a;
+	r = 5;
+out_a:
+	r += 10;
+out_b:
+	return r;
+}
+
 int main(void)
 {
 	struct vma v = { 1, 5, 0 };
 	int a = f(&v, 0), b = f(&v, 7);
 
-	printf("%d %d %d\\n", a, b, v.flags);
+	printf("%d %d %d %d %d\\n", a, b, v.flags, g(0), g(7));
 	return 0;
 }
 '''
@@ -57,6 +74,9 @@ MUTANTS = [
     {'id': 'tighter-neighbour', 'file': 'm.c', 'old': 'r = 2 * r + 3;', 'new': 'r = 2 * 3;'},
     {'id': 'binary-operand', 'file': 'm.c', 'old': 'return r + helper(3);', 'new': 'return 7;'},
     {'id': 'same-span', 'file': 'm.c', 'old': '\tvma->flags = 1;', 'new': '\tvma->flags = 2;'},
+    # A goto's label is no expression: the whole statement is switched.
+    {'id': 'goto-label', 'file': 'm.c', 'old': '\tif (err)\n\t\tgoto out_a;\n',
+     'new': '\tif (err)\n\t\tgoto out_b;\n'},
 ]
 
 

@@ -270,7 +270,7 @@ static void mp_map_fixed_over_old(struct kunit *test, const struct mp_route *rou
  * dropped, and either the same VMA, holding one reference to the file the
  * route maps, or a gap. On failure the compat layer leaves the clean-up to
  * mmap(): it must not unmap the range itself, whose old VMAs mmap() has
- * already detached (M5).
+ * already detached.
  */
 static void mp_map_fixed_case(struct kunit *test, const struct mp_route *route)
 {

@@ -91,7 +91,7 @@ static const struct mp_behaviour mp_remaps = {
  * Each way a private writable (accountable) mapping can fail: in the hook,
  * in the action's prepare or complete step, or in vm_ops->mapped(), the last
  * two after the VMA was in place. None installs ->close(): whether a failed
- * mapping is closed is mmap_with_action's to check (F6).
+ * mapping is closed is mmap_with_action's to check.
  */
 static const struct mp_behaviour mp_failures[] = {
 	{ .name = "hook_fails", .changes = MP_FAILS,
@@ -239,7 +239,8 @@ static void failed_mmap_charges_nothing(struct kunit *test)
 /*
  * Neighbours. A new range that merges with the VMA before it takes nothing
  * the hook set on the descriptor: the VMA it joins keeps its own vm_ops and
- * private data (mmap_prepare.rst: the hook's fields apply to a new VMA only).
+ * private data. The merge never asked the neighbour's owner; its vm_ops and
+ * private data may be another driver's.
  */
 static void merge_keeps_neighbours_private_data(struct kunit *test)
 {

@@ -16,7 +16,7 @@
  *    leaves; MAP_FIXED_NOREPLACE refuses.
  */
 
-#include "mmap_prepare_spec_kunit.h"
+#include "mmap_prepare_kunit.h"
 
 /* Nothing charged: every counter back where it was. */
 static const struct mp_counters mp_no_charge;

@@ -288,7 +288,7 @@ class FixPatchesTest(unittest.TestCase):
         for path in paths:
             msg, diff = series.read_patch(path)
             self.assertRegex(msg, r'\nFixes: [0-9a-f]{12} \("[^"]+"\)\n')
-            self.assertTrue(diff.startswith('diff --git a/mm/'))
+            self.assertRegex(diff, r'^diff --git a/(mm|Documentation/filesystems)/')
             self.assertLessEqual(max(len(ln) for ln in msg.splitlines()[1:]
                                      if not ln.startswith('Fixes:')), 75)
 

@@ -254,7 +254,7 @@ static void mp_map_fixed_over_old(struct kunit *test, const struct mp_route *rou
 	out->hook_calls = map->hook_calls;
 	out->gap = mp_range_empty(MP_AT(0), MP_AT(4));
 	if (!out->gap)
-		mp_area_at(MP_AT(0), &out->area);
+		mp_area_at(current->mm, MP_AT(0), &out->area);
 	out->closes = ctx->closes - closes;
 	out->inner_refs = file_count(ctx->inner) - inner_refs;
 	out->file_refs = file_count(file) - file_refs;
@@ -472,10 +472,10 @@ static void mp_neighbour_case(struct kunit *test, const struct mp_route *route)
 	unsigned long ret;
 
 	KUNIT_ASSERT_EQ(test, mp_map_at(prev, MP_AT(0), 2, 0, MAP_FIXED_NOREPLACE), MP_AT(0));
-	KUNIT_ASSERT_TRUE(test, mp_area_at(MP_AT(0), &before));
+	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, MP_AT(0), &before));
 	ret = mp_map_at(map, MP_AT(2), 4, 2, MAP_FIXED_NOREPLACE);
 
-	KUNIT_ASSERT_TRUE(test, mp_area_at(MP_AT(0), &area));
+	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, MP_AT(0), &area));
 	if (route->outer_keeps_vm_file) {
 		KUNIT_EXPECT_EQ(test, map->hook_calls, 0);
 		KUNIT_EXPECT_EQ(test, ret, MP_AT(2));

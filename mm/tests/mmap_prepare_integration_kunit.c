@@ -477,10 +477,11 @@ static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 	int open_close = copied && (b->changes & MP_INSTALLS_CLOSE);
 	struct file *files[MP_NR_FILES];
 	long before[MP_NR_FILES];
-	struct mp_vma e, child_vma;
+	struct mp_area child_area;
 	struct mm_struct *child;
 	struct mp_map *map;
-	unsigned long end;
+	struct mp_vma e;
+	bool found;
 	int opens;
 
 	if (route->setup)
@@ -497,12 +498,14 @@ static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mp_mmput, child));
 	KUNIT_ASSERT_EQ(test, dup_mmap(child, current->mm), 0);
 
-	end = mp_vma_at(child, map->addr, &child_vma);
+	found = mp_area_at(child, map->addr, &child_area);
 	if (copied) {
-		KUNIT_ASSERT_EQ_MSG(test, end, map->addr + MP_LEN, "the child has no copy");
-		mp_expect_vma(test, "child's VMA", &child_vma, map);
+		KUNIT_ASSERT_TRUE_MSG(test, found && child_area.start == map->addr &&
+				      child_area.end == map->addr + MP_LEN,
+				      "the child has no copy");
+		mp_expect_vma(test, "child's VMA", &child_area.vma, map);
 	} else {
-		KUNIT_EXPECT_EQ_MSG(test, end, 0, "the child has a copy of a VM_DONTCOPY VMA");
+		KUNIT_EXPECT_FALSE_MSG(test, found, "the child has a copy of a VM_DONTCOPY VMA");
 	}
 	mp_expect_file_refs(test, map, "forked", before, e.vm_file, copied ? 2 : 1);
 	KUNIT_EXPECT_EQ_MSG(test, ctx->opens - opens, open_close, "vm_ops->open() in the child");

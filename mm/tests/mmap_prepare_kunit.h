@@ -440,6 +440,28 @@ static inline unsigned long mp_vm_mmap(struct file *file, bool map_private, bool
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
+/* One VMA and where it lies. */
+struct mp_area {
+	unsigned long start, end;
+	struct mp_vma vma;
+};
+
+/* The VMA of @mm that contains @addr, if there is one. */
+static inline bool mp_area_at(struct mm_struct *mm, unsigned long addr, struct mp_area *area)
+{
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma) {
+		area->start = vma->vm_start;
+		area->end = vma->vm_end;
+		mp_snapshot(vma, &area->vma);
+	}
+	mmap_read_unlock(mm);
+	return vma;
+}
+
 /*
  * Map map->file once; record what the hook, the route and the VMA show.
  *
@@ -453,7 +475,7 @@ static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 {
 	const struct mp_behaviour *b = map->behaviour;
 	struct mp_ctx *ctx = test->priv;
-	struct vm_area_struct *vma;
+	struct mp_area area;
 	bool found;
 
 	ctx->cur = map;
@@ -475,12 +497,9 @@ static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 	}
 	if (IS_ERR_VALUE(map->addr))
 		return;
-	mmap_read_lock(current->mm);
-	vma = find_vma(current->mm, map->addr);
-	found = vma && vma->vm_start == map->addr;
+	found = mp_area_at(current->mm, map->addr, &area) && area.start == map->addr;
 	if (found)
-		mp_snapshot(vma, &map->final);
-	mmap_read_unlock(current->mm);
+		map->final = area.vma;
 	KUNIT_ASSERT_TRUE_MSG(test, found, "no VMA at the address mmap() returned");
 }
 
@@ -581,28 +600,6 @@ static inline unsigned long mp_map_at(struct mp_map *map, unsigned long addr,
 	return map->addr;
 }
 
-/* One VMA and where it lies. */
-struct mp_area {
-	unsigned long start, end;
-	struct mp_vma vma;
-};
-
-/* The VMA that contains @addr, if there is one. */
-static inline bool mp_area_at(unsigned long addr, struct mp_area *area)
-{
-	struct vm_area_struct *vma;
-
-	mmap_read_lock(current->mm);
-	vma = vma_lookup(current->mm, addr);
-	if (vma) {
-		area->start = vma->vm_start;
-		area->end = vma->vm_end;
-		mp_snapshot(vma, &area->vma);
-	}
-	mmap_read_unlock(current->mm);
-	return vma;
-}
-
 /* Nothing is mapped anywhere in [@start, @end). */
 static inline bool mp_range_empty(unsigned long start, unsigned long end)
 {
@@ -621,7 +618,8 @@ static inline bool mp_range_empty(unsigned long start, unsigned long end)
 static inline void mp_expect_area(struct kunit *test, struct mp_area *area,
 				  unsigned long start, unsigned long end, pgoff_t pgoff)
 {
-	KUNIT_ASSERT_TRUE_MSG(test, mp_area_at(start, area), "no VMA at %#lx", start);
+	KUNIT_ASSERT_TRUE_MSG(test, mp_area_at(current->mm, start, area),
+			      "no VMA at %#lx", start);
 	KUNIT_EXPECT_EQ_MSG(test, area->start, start, "VMA start");
 	KUNIT_EXPECT_EQ_MSG(test, area->end, end, "VMA end");
 	KUNIT_EXPECT_EQ_MSG(test, area->vma.pgoff, pgoff, "VMA pgoff");

@@ -451,23 +451,6 @@ static inline void mp_map_and_check(struct kunit *test, struct mp_map *map)
 			    "vm_ops->close() calls after munmap()");
 }
 
-/* The end of the VMA of @mm that starts at @addr, and its fields; 0 if none does. */
-static inline unsigned long mp_vma_at(struct mm_struct *mm, unsigned long addr,
-				      struct mp_vma *s)
-{
-	struct vm_area_struct *vma;
-	unsigned long end = 0;
-
-	mmap_read_lock(mm);
-	vma = find_vma(mm, addr);
-	if (vma && vma->vm_start == addr) {
-		mp_snapshot(vma, s);
-		end = vma->vm_end;
-	}
-	mmap_read_unlock(mm);
-	return end;
-}
-
 /* References to @file now, against @before (mp_file_counts()) plus @extra. */
 static inline void mp_expect_file_refs(struct kunit *test, const struct mp_map *map,
 				       const char *when, const long before[MP_NR_FILES],
@@ -503,7 +486,8 @@ static inline void mp_split_case(struct kunit *test, const struct mp_route *rout
 	bool open_close = b->changes & MP_INSTALLS_CLOSE;
 	unsigned long hole, rest;
 	int opens;
-	struct mp_vma e, left, right;
+	struct mp_area left, right;
+	struct mp_vma e;
 	long before[MP_NR_FILES];
 	struct file *files[MP_NR_FILES];
 	struct mp_map *map;
@@ -521,17 +505,17 @@ static inline void mp_split_case(struct kunit *test, const struct mp_route *rout
 
 	if (b->changes & MP_REFUSES_SPLIT) {
 		KUNIT_EXPECT_EQ(test, vm_munmap(hole, PAGE_SIZE), -EINVAL);
-		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, map->addr, &left),
-				map->addr + MP_LEN);
-		mp_expect_vma(test, "VMA that refused the split", &left, map);
+		mp_expect_area(test, &left, map->addr, map->addr + MP_LEN, e.pgoff);
+		mp_expect_vma(test, "VMA that refused the split", &left.vma, map);
 		mp_expect_file_refs(test, map, "after a refused split", before, e.vm_file, 1);
 	} else {
 		KUNIT_ASSERT_EQ(test, vm_munmap(hole, PAGE_SIZE), 0);
-		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, map->addr, &left), hole);
-		KUNIT_EXPECT_EQ(test, mp_vma_at(current->mm, rest, &right), map->addr + MP_LEN);
-		mp_expect_vma(test, "VMA left of the hole", &left, map);
-		right.pgoff -= 2;	/* it begins two pages further in */
-		mp_expect_vma(test, "VMA right of the hole", &right, map);
+		/* The VMA right of the hole begins two pages further into the file. */
+		mp_expect_area(test, &left, map->addr, hole, e.pgoff);
+		mp_expect_area(test, &right, rest, map->addr + MP_LEN, e.pgoff + 2);
+		mp_expect_vma(test, "VMA left of the hole", &left.vma, map);
+		right.vma.pgoff -= 2;
+		mp_expect_vma(test, "VMA right of the hole", &right.vma, map);
 		mp_expect_file_refs(test, map, "split in two", before, e.vm_file, 2);
 		KUNIT_EXPECT_EQ_MSG(test, ctx->opens - opens, open_close ? 2 : 0,
 				    "vm_ops->open() calls of two splits");

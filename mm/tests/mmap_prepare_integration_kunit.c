@@ -475,7 +475,6 @@ static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 	struct mp_ctx *ctx = test->priv;
 	bool copied = !(b->changes & MP_SETS_DONTCOPY);
 	int open_close = copied && (b->changes & MP_INSTALLS_CLOSE);
-	struct file *files[MP_NR_FILES];
 	long before[MP_NR_FILES];
 	struct mp_area child_area;
 	struct mm_struct *child;
@@ -484,13 +483,7 @@ static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 	bool found;
 	int opens;
 
-	if (route->setup)
-		route->setup(test);
-	map = mp_new_map(test, route, b, route->open ? route->open(test, route) : ctx->inner);
-	mp_file_counts(map, files, before);
-	mp_do_map(test, map);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map->addr));
-	mp_expected_vma(map, &e);
+	map = mp_map_row(test, route, before, &e);
 	opens = ctx->opens;
 
 	child = mm_alloc();

@@ -472,6 +472,28 @@ static inline void mp_expect_file_refs(struct kunit *test, const struct mp_map *
 }
 
 /*
+ * Map the row through @route, for a case about what becomes of the mapping:
+ * the references before it go in @before, the VMA the row describes in @e.
+ */
+static inline struct mp_map *mp_map_row(struct kunit *test, const struct mp_route *route,
+					long before[MP_NR_FILES], struct mp_vma *e)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct file *files[MP_NR_FILES];
+	struct mp_map *map;
+
+	if (route->setup)
+		route->setup(test);
+	map = mp_new_map(test, route, test->param_value,
+			 route->open ? route->open(test, route) : ctx->inner);
+	mp_file_counts(map, files, before);
+	mp_do_map(test, map);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map->addr));
+	mp_expected_vma(map, e);
+	return map;
+}
+
+/*
  * munmap() of page 1 of the four pages a row's hook mapped through @route:
  * two splits, then the page between them goes. Pages 0 and 2-3 are left,
  * each the VMA the row describes, the second two pages further into the
@@ -489,16 +511,9 @@ static inline void mp_split_case(struct kunit *test, const struct mp_route *rout
 	struct mp_area left, right;
 	struct mp_vma e;
 	long before[MP_NR_FILES];
-	struct file *files[MP_NR_FILES];
 	struct mp_map *map;
 
-	if (route->setup)
-		route->setup(test);
-	map = mp_new_map(test, route, b, route->open ? route->open(test, route) : ctx->inner);
-	mp_file_counts(map, files, before);
-	mp_do_map(test, map);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map->addr));
-	mp_expected_vma(map, &e);
+	map = mp_map_row(test, route, before, &e);
 	hole = map->addr + PAGE_SIZE;
 	rest = map->addr + 2 * PAGE_SIZE;
 	opens = ctx->opens;

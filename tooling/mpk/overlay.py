@@ -185,9 +185,9 @@ def plan(repo, tree, version):
         new_stamp[dst] = _sha(ours)
     # A file an earlier overlay installed and this one does not (a backport's
     # header, on a tree now at a newer kernel) goes, unless edited since.
-    for dst in (API_H,):
+    for dst in sorted(set(stamp) - set(new_stamp) - set(ADDITIONS.values())):
         have = _read(os.path.join(tree, dst))
-        if dst not in new_stamp and have is not None and _sha(have) == stamp.get(dst):
+        if have is not None and _sha(have) == stamp[dst]:
             writes[dst] = None
     for src, dst in ADDITIONS.items():
         ours = _read(os.path.join(repo, src))

@@ -23,6 +23,7 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -440,6 +441,97 @@ static inline unsigned long mp_vm_mmap(struct file *file, bool map_private, bool
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
+#define MP_MAP_TIMEOUT_S	10	/* for one mmap() of a few pages */
+
+/* One vm_mmap() call, made by a thread of its own. */
+struct mp_mapper {
+	struct kunit *test;
+	struct mm_struct *mm;
+	struct file *file;
+	unsigned long addr, len, prot, flags, off;
+	unsigned long ret;
+	struct completion done;
+};
+
+static inline int mp_mapper_fn(void *data)
+{
+	struct mp_mapper *m = data;
+
+	/* The hook and vm_ops find the case's context here (mp_ctx()). */
+	current->kunit_test = m->test;
+	kthread_use_mm(m->mm);
+	m->ret = vm_mmap(m->file, m->addr, m->len, m->prot, m->flags, m->off);
+	kthread_unuse_mm(m->mm);
+	mmput(m->mm);
+	complete(&m->done);
+	return 0;
+}
+
+/*
+ * vm_mmap() into the case's mm, from a thread of its own, for a mapping
+ * hidden from rmap until its action completes. Such a mapping holds its
+ * file's rmap lock from the moment its VMA is linked, and a kernel that
+ * still held it when it unmaps the mapping on failure, which takes it again,
+ * would deadlock the case's thread and hang the run. Here a deadlock fails
+ * the case, named, and the run goes on: the stuck thread is left what it
+ * holds (the mm, with its lock, and its arguments), so that nothing it may
+ * still touch is freed.
+ */
+static inline unsigned long mp_vm_mmap_bounded(struct kunit *test, struct file *file,
+					       unsigned long addr, unsigned long len,
+					       unsigned long prot, unsigned long flags,
+					       unsigned long off)
+{
+	struct mp_mapper *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	struct task_struct *thread;
+	unsigned long ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	*m = (struct mp_mapper){ .test = test, .mm = current->mm, .file = file, .addr = addr,
+				 .len = len, .prot = prot, .flags = flags, .off = off };
+	init_completion(&m->done);
+	mmget(m->mm);
+	thread = kthread_run(mp_mapper_fn, m, "mmap_prepare_kunit");
+	if (IS_ERR(thread)) {
+		mmput(m->mm);
+		kfree(m);
+		KUNIT_FAIL_AND_ABORT(test, "no thread to map in: %pe", thread);
+	}
+	if (!wait_for_completion_timeout(&m->done, MP_MAP_TIMEOUT_S * HZ))
+		KUNIT_FAIL_AND_ABORT(test, "mmap() has not returned after %d s: deadlocked",
+				     MP_MAP_TIMEOUT_S);
+	ret = m->ret;
+	kfree(m);
+	return ret;
+}
+
+/*
+ * Fail the case and leave its mm behind, for a mapping that cannot be
+ * unmapped: its file's rmap lock is held for good, and unmapping it, even at
+ * the mm's teardown, would deadlock. The reference taken here keeps the mm,
+ * its VMAs and their files from being torn down.
+ */
+static inline void mp_abandon_mm(struct kunit *test, const char *why)
+{
+	mmget(current->mm);
+	KUNIT_FAIL_AND_ABORT(test, "%s: the mapping is left mapped", why);
+}
+
+/* mmap() @map's file as its row says, with @flags on top of the sharing. */
+static inline unsigned long mp_mmap(struct mp_map *map, unsigned long addr, unsigned long len,
+				    unsigned long flags, pgoff_t pgoff)
+{
+	const struct mp_behaviour *b = map->behaviour;
+	unsigned long prot = PROT_READ | (b->writable ? PROT_WRITE : 0);
+
+	flags |= b->map_private ? MAP_PRIVATE : MAP_SHARED;
+	mp_ctx()->cur = map;
+	if (b->changes & MP_HIDES_FROM_RMAP)
+		return mp_vm_mmap_bounded(kunit_get_current_test(), map->file, addr, len, prot,
+					  flags, pgoff << PAGE_SHIFT);
+	return vm_mmap(map->file, addr, len, prot, flags, pgoff << PAGE_SHIFT);
+}
+
 /* One VMA and where it lies. */
 struct mp_area {
 	unsigned long start, end;
@@ -474,23 +566,21 @@ static inline bool mp_area_at(struct mm_struct *mm, unsigned long addr, struct m
 static inline void mp_do_map(struct kunit *test, struct mp_map *map)
 {
 	const struct mp_behaviour *b = map->behaviour;
-	struct mp_ctx *ctx = test->priv;
 	struct mp_area area;
 	bool found;
 
-	ctx->cur = map;
 	if (!b->warns) {
-		map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+		map->addr = mp_mmap(map, 0, MP_LEN, 0, MP_PGOFF);
 	} else if (map->route == &mp_native && !map->reference) {
 		if (!IS_ENABLED(CONFIG_BUG))
 			kunit_skip(test, "requires CONFIG_BUG");
 		kunit_warning_suppress(test) {
-			map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+			map->addr = mp_mmap(map, 0, MP_LEN, 0, MP_PGOFF);
 			KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 		}
 	} else {
 		kunit_warning_suppress(test) {
-			map->addr = mp_vm_mmap(map->file, b->map_private, b->writable);
+			map->addr = mp_mmap(map, 0, MP_LEN, 0, MP_PGOFF);
 			KUNIT_EXPECT_LE_MSG(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1,
 					    "warnings of one mmap()");
 		}
@@ -521,7 +611,7 @@ static inline struct mp_map *mp_new_map(struct kunit *test, const struct mp_rout
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 
-#define MP_MM_WAIT_US		(1000 * 1000)	/* for the case's thread to put its mm */
+#define MP_MM_WAIT_MS		1000	/* for the case's thread to put its mm */
 
 /*
  * KUnit cleans up after a case as soon as the case's thread has released
@@ -534,9 +624,9 @@ KUNIT_DEFINE_ACTION_WRAPPER(mp_put_page, put_page, struct page *);
 static inline void mp_release_mm(void *data)
 {
 	struct mm_struct *mm = data;
-	int us;
+	unsigned long timeout = jiffies + msecs_to_jiffies(MP_MM_WAIT_MS);
 
-	for (us = 0; atomic_read(&mm->mm_users) > 1 && us < MP_MM_WAIT_US; us += 100)
+	while (atomic_read(&mm->mm_users) > 1 && time_before(jiffies, timeout))
 		usleep_range(100, 200);
 	mmput(mm);
 }
@@ -590,13 +680,7 @@ static inline int mp_init(struct kunit *test)
 static inline unsigned long mp_map_at(struct mp_map *map, unsigned long addr,
 				      unsigned long pages, pgoff_t pgoff, unsigned long flags)
 {
-	const struct mp_behaviour *b = map->behaviour;
-
-	mp_ctx()->cur = map;
-	map->addr = vm_mmap(map->file, addr, pages * PAGE_SIZE,
-			    PROT_READ | (b->writable ? PROT_WRITE : 0),
-			    (b->map_private ? MAP_PRIVATE : MAP_SHARED) | flags,
-			    pgoff << PAGE_SHIFT);
+	map->addr = mp_mmap(map, addr, pages * PAGE_SIZE, flags, pgoff);
 	return map->addr;
 }
 

@@ -13,7 +13,10 @@
  *  - MAP_FIXED over a mapping of the same file, of another file, over an
  *    anonymous one and over part of one: what is left of the old range, its
  *    ->close() once, its references and charge released, and what a failure
- *    leaves; MAP_FIXED_NOREPLACE refuses.
+ *    leaves; MAP_FIXED_NOREPLACE refuses;
+ *  - the rmap lock: a mapping hidden from rmap until its action completes,
+ *    of a file other mappings map, leaves the lock free and the file's rmap
+ *    with the VMAs that are mapped.
  */
 
 #include "mmap_prepare_kunit.h"
@@ -111,6 +114,27 @@ static const struct mp_behaviour mp_failures[] = {
 };
 
 KUNIT_ARRAY_PARAM_DESC(mp_failure, mp_failures, name);
+
+/*
+ * Mappings hidden from rmap until their action completes: one that
+ * succeeds, and each way one fails, before and after its VMA is linked to
+ * the file.
+ */
+static const struct mp_behaviour mp_hidden[] = {
+	{ .name = "remap_hidden_from_rmap", .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
+	  .sets_flags = MP_REMAP_FLAGS },
+	{ .name = "hidden_action_prepare_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_OUT_OF_RANGE | MP_HIDES_FROM_RMAP,
+	  .error = -EFAULT },
+	{ .name = "hidden_action_complete_fails",
+	  .changes = MP_MAPS_KERNEL_PAGES | MP_ACTION_SLAB_PAGE | MP_HIDES_FROM_RMAP,
+	  .error = -EINVAL },
+	{ .name = "hidden_vm_ops_mapped_fails",
+	  .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP | MP_INSTALLS_MAPPED | MP_MAPPED_FAILS,
+	  .error = MP_MAPPED_ERROR },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_hidden, mp_hidden, name);
 
 /* A mapping of the synthetic file, through the native path, with the hook doing @b. */
 static struct mp_map *mp_native_map(struct kunit *test, const struct mp_behaviour *b)
@@ -449,6 +473,57 @@ static void merge_after_vm_file_replaced_keeps_one_reference(struct kunit *test)
 /* overlay-only: end */
 
 /*
+ * The VMAs the rmap of @mapping finds, counted under its lock. If that lock
+ * is held, no mapping of the file can be unmapped: the case ends there.
+ */
+static int mp_rmap_vmas(struct kunit *test, struct address_space *mapping)
+{
+	struct rb_node *node;
+	int vmas = 0;
+
+	if (!i_mmap_trylock_read(mapping))
+		mp_abandon_mm(test, "the file's rmap lock is held");
+	for (node = rb_first_cached(&mapping->i_mmap); node; node = rb_next(node))
+		vmas++;
+	i_mmap_unlock_read(mapping);
+	return vmas;
+}
+
+/*
+ * The rmap lock. A mapping hidden from rmap until its action completes maps
+ * a file that another mapping maps already. Once mmap() returns, the lock is
+ * free and rmap finds both VMAs, or, if the mapping failed, the other one
+ * alone, as it was. (A kernel that deadlocks on the lock fails the case
+ * within MP_MAP_TIMEOUT_S: mp_map_at() maps such a row in a thread of its
+ * own.)
+ */
+static void hidden_mapping_beside_other_mapping_of_file(struct kunit *test)
+{
+	const struct mp_behaviour *b = test->param_value;
+	struct mp_ctx *ctx = test->priv;
+	struct address_space *mapping = ctx->inner->f_mapping;
+	struct mp_map *other = mp_native_map(test, &mp_with_close);
+	struct mp_map *map = mp_native_map(test, b);
+	struct mp_area area;
+
+	KUNIT_ASSERT_EQ(test, mp_map_at(other, MP_AT(0), 4, 0, MAP_FIXED_NOREPLACE), MP_AT(0));
+	KUNIT_ASSERT_EQ(test, mp_rmap_vmas(test, mapping), 1);
+
+	KUNIT_EXPECT_EQ(test, (long)mp_map_at(map, MP_AT(8), 4, 0, MAP_FIXED_NOREPLACE),
+			b->error ? (long)b->error : (long)MP_AT(8));
+	KUNIT_EXPECT_EQ_MSG(test, mp_rmap_vmas(test, mapping), b->error ? 1 : 2,
+			    "VMAs the file's rmap finds");
+	mp_expect_area(test, &area, MP_AT(0), MP_AT(4), 0);
+	KUNIT_EXPECT_PTR_EQ(test, area.vma.vm_ops, &mp_fault_close_vm_ops);
+	KUNIT_EXPECT_EQ(test, ctx->closes, 0);
+
+	if (!b->error)
+		KUNIT_ASSERT_EQ(test, vm_munmap(MP_AT(8), 4 * PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(MP_AT(0), 4 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, mp_rmap_vmas(test, mapping), 0);
+}
+
+/*
  * MAP_FIXED over a mapping of the same file replaces it: the old VMA is
  * closed exactly once (by vms_clean_up_area(), before the hook runs; not
  * again by remove_vma()) and drops its reference. The VMA is the new
@@ -629,6 +704,7 @@ static struct kunit_case mmap_prepare_mm_cases[] = {
 	/* overlay-only: begin */
 	KUNIT_CASE(merge_after_vm_file_replaced_keeps_one_reference),
 	/* overlay-only: end */
+	KUNIT_CASE_PARAM(hidden_mapping_beside_other_mapping_of_file, mp_hidden_gen_params),
 	KUNIT_CASE(map_fixed_replaces_mapping_of_same_file),
 	KUNIT_CASE(map_fixed_replaces_mapping_of_other_file),
 	KUNIT_CASE(map_fixed_over_anonymous_mapping_charges_once),

@@ -19,7 +19,7 @@
  *    with the VMAs that are mapped.
  */
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_layout_kunit.h"
 
 /* Nothing charged: every counter back where it was. */
 static const struct mp_counters mp_no_charge;
@@ -115,11 +115,7 @@ static const struct mp_behaviour mp_failures[] = {
 
 KUNIT_ARRAY_PARAM_DESC(mp_failure, mp_failures, name);
 
-/*
- * Mappings hidden from rmap until their action completes: one that
- * succeeds, and each way one fails, before and after its VMA is linked to
- * the file.
- */
+/* Hidden from rmap until the action completes: success, and each failure. */
 static const struct mp_behaviour mp_hidden[] = {
 	{ .name = "remap_hidden_from_rmap", .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
 	  .sets_flags = MP_REMAP_FLAGS },
@@ -473,29 +469,10 @@ static void merge_after_vm_file_replaced_keeps_one_reference(struct kunit *test)
 /* overlay-only: end */
 
 /*
- * The VMAs the rmap of @mapping finds, counted under its lock. If that lock
- * is held, no mapping of the file can be unmapped: the case ends there.
- */
-static int mp_rmap_vmas(struct kunit *test, struct address_space *mapping)
-{
-	struct rb_node *node;
-	int vmas = 0;
-
-	if (!i_mmap_trylock_read(mapping))
-		mp_abandon_mm(test, "the file's rmap lock is held");
-	for (node = rb_first_cached(&mapping->i_mmap); node; node = rb_next(node))
-		vmas++;
-	i_mmap_unlock_read(mapping);
-	return vmas;
-}
-
-/*
- * The rmap lock. A mapping hidden from rmap until its action completes maps
- * a file that another mapping maps already. Once mmap() returns, the lock is
- * free and rmap finds both VMAs, or, if the mapping failed, the other one
- * alone, as it was. (A kernel that deadlocks on the lock fails the case
- * within MP_MAP_TIMEOUT_S: mp_map_at() maps such a row in a thread of its
- * own.)
+ * The rmap lock. A mapping hidden from rmap until its action completes, of
+ * a file another mapping maps: once mmap() returns (in a thread of its own,
+ * mp_mmap()), the lock is free and rmap finds both VMAs, or, if it failed,
+ * the other one alone, as it was.
  */
 static void hidden_mapping_beside_other_mapping_of_file(struct kunit *test)
 {
@@ -511,8 +488,7 @@ static void hidden_mapping_beside_other_mapping_of_file(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, (long)mp_map_at(map, MP_AT(8), 4, 0, MAP_FIXED_NOREPLACE),
 			b->error ? (long)b->error : (long)MP_AT(8));
-	KUNIT_EXPECT_EQ_MSG(test, mp_rmap_vmas(test, mapping), b->error ? 1 : 2,
-			    "VMAs the file's rmap finds");
+	KUNIT_EXPECT_EQ_MSG(test, mp_rmap_vmas(test, mapping), b->error ? 1 : 2, "rmap's VMAs");
 	mp_expect_area(test, &area, MP_AT(0), MP_AT(4), 0);
 	KUNIT_EXPECT_PTR_EQ(test, area.vma.vm_ops, &mp_fault_close_vm_ops);
 	KUNIT_EXPECT_EQ(test, ctx->closes, 0);

@@ -8,7 +8,7 @@
 #ifndef _MM_TESTS_MMAP_PREPARE_SPEC_KUNIT_H
 #define _MM_TESTS_MMAP_PREPARE_SPEC_KUNIT_H
 
-#include "mmap_prepare_kunit.h"
+#include "mmap_prepare_layout_kunit.h"
 
 static const struct mp_behaviour mp_behaviours[] = {
 	{ .name = "hook_changes_nothing" },

@@ -25,6 +25,7 @@ from .errors import UserError
 # default build directory's .kunitconfig, which a bare `kunit.py run` reads.
 NEW_FILES = {
     'mm/tests/mmap_prepare_kunit.h': 'mm/tests/mmap_prepare_kunit.h',
+    'mm/tests/mmap_prepare_layout_kunit.h': 'mm/tests/mmap_prepare_layout_kunit.h',
     'mm/tests/mmap_prepare_spec_kunit.h': 'mm/tests/mmap_prepare_spec_kunit.h',
     'mm/tests/mmap_prepare_kunit.c': 'mm/tests/mmap_prepare_kunit.c',
     'mm/tests/mmap_prepare_mm_kunit.c': 'mm/tests/mmap_prepare_mm_kunit.c',

@@ -57,6 +57,7 @@ MAINTAINERS_SECTION = 'MEMORY MAPPING'
 # patch of its own (upstream/<msg>), just before the first suite that
 # includes it.
 HEADER_PATCHES = {'mm/tests/mmap_prepare_kunit.h': 'fixture-mmap_prepare.msg',
+                  'mm/tests/mmap_prepare_layout_kunit.h': 'layout-mmap_prepare.msg',
                   'mm/tests/mmap_prepare_compat_kunit.h': 'shapes-mmap_prepare_compat.msg',
                   'mm/tests/mmap_prepare_integration_kunit.h':
                       'callers-mmap_prepare_integration.msg'}
@@ -279,7 +280,8 @@ def patches(repo):
     for n, suite in enumerate(all_suites):
         present = set(symbols[:n + 1])
         news = [p for p in [*includes(repo, suite.source), suite.source] if p not in added]
-        for path in [p for p in news if p in HEADER_PATCHES]:
+        # A header after the headers it includes (found after it).
+        for path in [p for p in reversed(news) if p in HEADER_PATCHES]:
             out.append(Patch(HEADER_PATCHES[path], {path: upstream_form(path, _read(repo, path),
                                                                       names)}, {}, [path]))
             news.remove(path)

@@ -80,7 +80,8 @@ class PatchesTest(unittest.TestCase):
     def test_one_patch_per_suite_in_order_then_all_tests(self):
         self.assertEqual([s.name for s in self.suites], SUITES)
         self.assertEqual([p.msg for p in self.patches], [
-            'fixture-mmap_prepare.msg', 'suite-mmap_prepare.msg', 'suite-mmap_prepare_mm.msg',
+            'fixture-mmap_prepare.msg', 'layout-mmap_prepare.msg', 'suite-mmap_prepare.msg',
+            'suite-mmap_prepare_mm.msg',
             'shapes-mmap_prepare_compat.msg', 'suite-mmap_prepare_compat.msg',
             'callers-mmap_prepare_integration.msg', 'suite-mmap_prepare_integration.msg',
             'suite-mmap_prepare_fault_injection.msg', 'all_tests.msg'])
@@ -98,13 +99,15 @@ class PatchesTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(REPO, 'upstream', p.msg)), p.msg)
 
     def test_the_shared_header_comes_first_in_a_patch_of_its_own(self):
-        fixture, first = self.patches[:2]
+        fixture, layout, first = self.patches[:3]
         self.assertEqual(list(fixture.files), ['mm/tests/mmap_prepare_kunit.h'])
         self.assertEqual((fixture.appends, fixture.maintainers),
                          ({}, ['mm/tests/mmap_prepare_kunit.h']))
         header = fixture.files['mm/tests/mmap_prepare_kunit.h']
         self.assertNotIn('mmap_prepare_kunit_api.h', header)
         self.assertIn('static inline void mp_request_action(', header)
+        # A header after the one it includes, each in a patch of its own.
+        self.assertEqual(list(layout.files), ['mm/tests/mmap_prepare_layout_kunit.h'])
         self.assertEqual(sorted(first.files), ['mm/tests/.kunitconfig',
                                                'mm/tests/mmap_prepare_kunit.c',
                                                'mm/tests/mmap_prepare_spec_kunit.h'])
@@ -370,7 +373,7 @@ class MakeSeriesTest(unittest.TestCase):
     def test_fixes_then_one_patch_per_suite_then_all_tests(self):
         tree = self.tree()
         count = series.make_series(self.repo, tree, WHO)
-        # fixes, three headers, suites, all_tests
+        # fixes, four headers, suites, all_tests
         self.assertEqual(count, 2 + len(series.HEADER_PATCHES) + len(SUITES) + 1)
         subjects = git_out(tree, 'log', '--reverse', '--format=%s', 'mpk-base..').splitlines()
         self.assertEqual(subjects, ['mm: fix F8', 'mm: fix F9', *self.subjects])
@@ -381,18 +384,19 @@ class MakeSeriesTest(unittest.TestCase):
         changed = [set(series.changed_files(tree, c)) for c in commits]
         self.assertEqual(changed[0], {'mm/util.c'})
         self.assertEqual(changed[2], {'MAINTAINERS', 'mm/tests/mmap_prepare_kunit.h'})
-        self.assertEqual(changed[3], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
+        self.assertEqual(changed[3], {'MAINTAINERS', 'mm/tests/mmap_prepare_layout_kunit.h'})
+        self.assertEqual(changed[4], {'MAINTAINERS', 'mm/Kconfig.debug', 'mm/Makefile',
                                       'mm/tests/.kunitconfig', 'mm/tests/mmap_prepare_kunit.c',
                                       'mm/tests/mmap_prepare_spec_kunit.h'})
-        self.assertIn('mm/tests/mmap_prepare_mm_kunit.c', changed[4])
-        self.assertEqual(changed[5], {'MAINTAINERS', 'mm/tests/mmap_prepare_compat_kunit.h'})
-        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[6])
-        self.assertEqual(changed[9] - {'MAINTAINERS'}, {
+        self.assertIn('mm/tests/mmap_prepare_mm_kunit.c', changed[5])
+        self.assertEqual(changed[6], {'MAINTAINERS', 'mm/tests/mmap_prepare_compat_kunit.h'})
+        self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[7])
+        self.assertEqual(changed[10] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',
             'mm/tests/mmap_prepare_fault_injection_kunit.c'})
         self.assertEqual(changed[-1], {'tools/testing/kunit/configs/all_tests.config'})
         # The first suite patch on its own: only its suite.
-        git_out(tree, 'checkout', '-q', commits[3])
+        git_out(tree, 'checkout', '-q', commits[4])
         self.assertEqual(read(tree, 'mm/Makefile'), 'obj-y += a.o\n'
                          'obj-$(CONFIG_MMAP_PREPARE_KUNIT_TEST) += tests/mmap_prepare_kunit.o\n')
         self.assertEqual(read(tree, 'mm/Kconfig.debug').count('\nconfig '), 1)
@@ -474,8 +478,8 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertTrue(all(ok for _, ok, _ in rows), rows)
         steps = [step for step, _, _ in rows]
         self.assertEqual(sum(s.startswith('checkpatch') for s in steps), count)
-        self.assertEqual(sum(s.startswith('suites (patches 3-11)') for s in steps), 3)
-        self.assertIn('patch 1/11 builds (um)', steps)
+        self.assertEqual(sum(s.startswith('suites (patches 3-12)') for s in steps), 3)
+        self.assertIn('patch 1/12 builds (um)', steps)
         self.assertEqual(builds, [
             (['mm/tests'], ['mm/tests/mmap_prepare_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_mm_kunit.o']),
@@ -483,7 +487,7 @@ class MakeSeriesTest(unittest.TestCase):
             (['mm/tests'], ['mm/tests/mmap_prepare_integration_kunit.o']),
             (['mm/tests', 'mm/tests/fault_injection.kunitconfig'],
              ['mm/tests/mmap_prepare_fault_injection_kunit.o'])])
-        self.assertTrue(any(s.startswith('patch 10/11 builds on its own (um, kunit.py build '
+        self.assertTrue(any(s.startswith('patch 11/12 builds on its own (um, kunit.py build '
                                          '--kunitconfig=mm/tests --kunitconfig=mm/tests/'
                                          'fault_injection.kunitconfig)') for s in steps), steps)
         self.assertEqual(steps[-3:], ['whole series, suites on um',

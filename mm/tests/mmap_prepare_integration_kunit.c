@@ -650,8 +650,11 @@ static const struct mp_real_refusal mp_real_refusals[] = {
 	  .pages = MP_PAGES - 1, .error = -EINVAL },
 	{ .name = "relay_file_one_page_long", .open = mp_open_relay, .how = &mp_plain_shared,
 	  .pages = MP_PAGES + 1, .error = -EINVAL },
+	/* overlay-only: begin */
+	/* F13: relay maps past its buffer from a non-zero offset; reported, not fixed yet. */
 	{ .name = "relay_file_from_page_one", .open = mp_open_relay, .how = &mp_plain_shared,
 	  .pages = MP_PAGES, .pgoff = 1, .error = -EINVAL },
+	/* overlay-only: end */
 	/* mtdchar_mmap_prepare(): with an MMU, no MTD device can be mapped. */
 	{ .name = "mtd_ram_shared", .open = mp_open_mtd_ram, .how = &mp_real_shared,
 	  .pages = MP_PAGES, .pgoff = MP_PGOFF, .error = -ENODEV },

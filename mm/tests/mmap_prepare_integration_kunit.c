@@ -623,6 +623,116 @@ static void relay_file_backing_file_mmap(struct kunit *test)
 	mp_relay_case(test, &mp_callers[MP_BACKING]);
 }
 
+/*
+ * /dev/mem over the case's test pages: mmap_mem_prepare() installs its
+ * vm_ops and asks for a remap of the PFNs the offset names, the mapping's
+ * whole range (mmap_action_remap_full()).
+ */
+struct mp_dev_mem_map {
+	const char *name;
+	const struct mp_behaviour *how;
+};
+
+static const struct mp_dev_mem_map mp_dev_mem_maps[] = {
+	/* Writes reach the test pages. */
+	{ .name = "shared", .how = &mp_real_shared },
+	/* Writes go to a copy: copy-on-write of a PFN remap. */
+	{ .name = "private", .how = &mp_real_private },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mp_dev_mem_map, mp_dev_mem_maps, name);
+
+static struct file *mp_open_dev_mem(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEVMEM))
+		kunit_skip(test, "needs CONFIG_DEVMEM");
+	/* devmem_is_allowed() refuses RAM: the test pages are RAM. */
+	if (IS_ENABLED(CONFIG_STRICT_DEVMEM))
+		kunit_skip(test, "/dev/mem refuses RAM under CONFIG_STRICT_DEVMEM");
+	return mp_open_at(test, mp_devtmpfs(test), "mem", O_RDWR);
+}
+
+/*
+ * Map the test pages through /dev/mem natively, and check the VMA; or, for
+ * reference, natively and then through @route, and check the stacked VMA
+ * against the native one.
+ */
+static void mp_dev_mem_case(struct kunit *test, const struct mp_route *route)
+{
+	const struct mp_dev_mem_map *m = test->param_value;
+	const struct mp_behaviour *b = m->how;
+	struct mp_ctx *ctx = test->priv;
+	unsigned long pfn = page_to_pfn(ctx->pages[0]);
+	u8 *test_page = page_address(ctx->pages[MP_FAULT_PAGE]);
+	vm_flags_t remapped = VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	struct file *files[MP_NR_FILES];
+	long before[MP_NR_FILES];
+	struct mp_area native = {}, area;
+	struct mp_map *map;
+
+	ctx->inner = mp_open_dev_mem(test);
+	if (route != &mp_native) {
+		map = mp_new_map(test, &mp_native, b, ctx->inner);
+		map->reference = true;
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pfn, 0)),
+				       "native mmap() of the reference failed: %ld",
+				       (long)map->addr);
+		KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &native));
+		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	}
+
+	map = mp_new_map(test, route, b,
+			 route == &mp_native ? ctx->inner : route->open(test, route));
+	mp_file_counts(map, files, before);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pfn, 0)),
+			       "%s route: mmap() failed: %ld", route->name, (long)map->addr);
+	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &area));
+	mp_expect_accessed(test, map, 1);
+	KUNIT_EXPECT_EQ(test, area.start, map->addr);
+	KUNIT_EXPECT_EQ(test, area.end, map->addr + MP_LEN);
+	/* remap_pfn_range(): the PFNs are mapped, not faulted in. */
+	KUNIT_ASSERT_EQ(test, area.vma.flags & remapped, remapped);
+	KUNIT_EXPECT_EQ(test, area.vma.pgoff, pfn);
+	/* /dev/mem's own vm_ops, not those every file mapping starts with. */
+	KUNIT_EXPECT_NOT_NULL(test, area.vma.vm_ops);
+	KUNIT_EXPECT_PTR_NE(test, area.vma.vm_ops, &vma_dummy_vm_ops);
+	KUNIT_EXPECT_FALSE(test, area.vma.anonymous);
+	KUNIT_EXPECT_PTR_EQ(test, area.vma.vm_file, map->inner);
+	mp_expect_counts(test, map, "while mapped", before, map->inner);
+	if (route != &mp_native)
+		mp_expect_same_vma(test, &area.vma, &native.vma, VM_MAYEXEC);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr), MP_PATTERN + MP_FAULT_PAGE);
+
+	/* A write reaches the test page, unless the mapping is private. */
+	mp_poke(test, map->addr, (u8)~MP_PATTERN);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr), (u8)~MP_PATTERN);
+	KUNIT_EXPECT_EQ(test, test_page[0], b->map_private ? MP_PATTERN + MP_FAULT_PAGE :
+							 (u8)~MP_PATTERN);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	mp_expect_counts(test, map, "after munmap()", before, NULL);
+}
+
+static void dev_mem_native(struct kunit *test)
+{
+	mp_dev_mem_case(test, &mp_native);
+}
+
+static void dev_mem_shape_backing_file_vfs_mmap(struct kunit *test)
+{
+	mp_dev_mem_case(test, &mp_routes[MP_NESTED]);
+}
+
+static void dev_mem_shape_compat_vma_mmap(struct kunit *test)
+{
+	mp_dev_mem_case(test, &mp_routes[MP_COMPAT_VMA_MMAP]);
+}
+
+static void dev_mem_backing_file_mmap(struct kunit *test)
+{
+	mp_dev_mem_case(test, &mp_callers[MP_BACKING]);
+}
+
 /* The RAM-backed MTD device: mtdchar_mmap_prepare(). */
 static struct file *mp_open_mtd_ram(struct kunit *test)
 {
@@ -799,6 +909,10 @@ static struct kunit_case mmap_prepare_integration_cases[] = {
 	KUNIT_CASE(relay_file_shape_backing_file_vfs_mmap),
 	KUNIT_CASE(relay_file_shape_compat_vma_mmap),
 	KUNIT_CASE(relay_file_backing_file_mmap),
+	KUNIT_CASE_PARAM(dev_mem_native, mp_dev_mem_map_gen_params),
+	KUNIT_CASE_PARAM(dev_mem_shape_backing_file_vfs_mmap, mp_dev_mem_map_gen_params),
+	KUNIT_CASE_PARAM(dev_mem_shape_compat_vma_mmap, mp_dev_mem_map_gen_params),
+	KUNIT_CASE_PARAM(dev_mem_backing_file_mmap, mp_dev_mem_map_gen_params),
 	KUNIT_CASE_PARAM(real_hook_refuses_native, mp_real_refusal_gen_params),
 	KUNIT_CASE_PARAM(real_hook_refuses_shape_backing_file_vfs_mmap, mp_real_refusal_gen_params),
 	KUNIT_CASE_PARAM(real_hook_refuses_shape_compat_vma_mmap, mp_real_refusal_gen_params),

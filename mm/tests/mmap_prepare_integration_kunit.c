@@ -8,9 +8,10 @@
  *    synthetic hook's rows underneath, and their own checks of the file or
  *    map before any hook runs;
  *  - SysV shm, whose shm_mmap() runs shmem's hook through the compat layer;
- *  - the hooks of tmpfs, memfd, ramfs, /dev/zero and a block device (a RAM
- *    disk), mapped natively, and through stacking shapes and
- *    backing_file_mmap() compared with that;
+ *  - the hooks of tmpfs, memfd, ramfs, /dev/zero, a block device (a RAM
+ *    disk), a relay file and /dev/mem, mapped natively, and through stacking
+ *    shapes and backing_file_mmap() compared with that;
+ *  - real hooks that refuse a mapping (relay's, mtdchar's) on those routes;
  *  - fork() of a mapping, made natively and through the stacking shapes.
  *
  * Built in only: it mounts file systems (put_filesystem()), attaches SysV

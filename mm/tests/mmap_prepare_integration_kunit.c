@@ -464,16 +464,17 @@ static void real_hook_backing_file_mmap(struct kunit *test)
 	mp_real_case(test, &mp_callers[MP_BACKING]);
 }
 
-/* The whole buffer of a relay channel: MP_PAGES sub-buffers of a page each. */
+/* relay names a buffer's file after the channel and the buffer's CPU. */
 #define MP_RELAY_BASE_NAME	"mmap_prepare_kunit_relay"
 #define MP_RELAY_FILE_NAME	MP_RELAY_BASE_NAME "0"
 
 #if IS_ENABLED(CONFIG_RELAY) && IS_ENABLED(CONFIG_DEBUG_FS)
 /*
  * One buffer for all CPUs, in a debugfs file of its own. Not
- * debugfs_create_file(): the file_operations its files get proxy no mmap
- * hook, so none of them can be mapped. The relay buffer takes a reference
- * of its own for each open file.
+ * debugfs_create_file(): the proxy file_operations it gives its files have
+ * no mmap hook, so no such file can be mapped. The unsafe variant opens
+ * the file with relay's own file_operations; the relay buffer holds a
+ * reference for each open file, so it outlives a file the case leaves open.
  */
 static struct dentry *mp_relay_create_buf_file(const char *name, struct dentry *parent,
 					       umode_t mode, struct rchan_buf *buf,
@@ -496,6 +497,7 @@ static const struct rchan_callbacks mp_relay_callbacks = {
 
 KUNIT_DEFINE_ACTION_WRAPPER(mp_relay_close, relay_close, struct rchan *);
 
+/* A channel of one buffer: MP_PAGES sub-buffers of a page, MP_LEN bytes. */
 static struct rchan *mp_relay_channel(struct kunit *test)
 {
 	struct rchan *chan;
@@ -555,7 +557,6 @@ static void mp_relay_case(struct kunit *test, const struct mp_route *route)
 	mp_relay_fill(test, chan);
 	if (route != &mp_native) {
 		map = mp_new_map(test, &mp_native, &mp_plain_shared, ctx->inner);
-		map->reference = true;
 		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, 0, 0)),
 				       "native mmap() of the reference failed: %ld",
 				       (long)map->addr);
@@ -572,6 +573,7 @@ static void mp_relay_case(struct kunit *test, const struct mp_route *route)
 	mp_expect_accessed(test, map, 1);
 	KUNIT_EXPECT_EQ(test, area.start, map->addr);
 	KUNIT_EXPECT_EQ(test, area.end, map->addr + MP_LEN);
+	/* A relay buffer never grows: mremap() must not extend its mapping. */
 	KUNIT_EXPECT_EQ(test, area.vma.flags & (VM_SHARED | VM_READ | VM_WRITE | VM_DONTEXPAND),
 			VM_SHARED | VM_READ | VM_DONTEXPAND);
 	KUNIT_EXPECT_EQ(test, area.vma.pgoff, 0);
@@ -674,7 +676,6 @@ static void mp_dev_mem_case(struct kunit *test, const struct mp_route *route)
 	ctx->inner = mp_open_dev_mem(test);
 	if (route != &mp_native) {
 		map = mp_new_map(test, &mp_native, b, ctx->inner);
-		map->reference = true;
 		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pfn, 0)),
 				       "native mmap() of the reference failed: %ld",
 				       (long)map->addr);

@@ -547,4 +547,4 @@ class CliRefusalTest(unittest.TestCase):
     def test_expected_list_of_the_default_kernel(self):
         r = self.mpk('expected', '--arch', 'x86_64')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(r.stdout.splitlines()), 44)     # `./mpk run`: 44 red
+        self.assertEqual(len(r.stdout.splitlines()), 48)     # `./mpk run`: 48 red

@@ -31,6 +31,7 @@ NEW_FILES = {
     'mm/tests/mmap_prepare_mm_kunit.c': 'mm/tests/mmap_prepare_mm_kunit.c',
     'mm/tests/mmap_prepare_compat_kunit.h': 'mm/tests/mmap_prepare_compat_kunit.h',
     'mm/tests/mmap_prepare_integration_kunit.h': 'mm/tests/mmap_prepare_integration_kunit.h',
+    'mm/tests/mmap_prepare_hooks_kunit.h': 'mm/tests/mmap_prepare_hooks_kunit.h',
     'mm/tests/mmap_prepare_compat_kunit.c': 'mm/tests/mmap_prepare_compat_kunit.c',
     'mm/tests/mmap_prepare_integration_kunit.c': 'mm/tests/mmap_prepare_integration_kunit.c',
     'mm/tests/mmap_prepare_fault_injection_kunit.c':

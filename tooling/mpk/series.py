@@ -60,7 +60,8 @@ HEADER_PATCHES = {'mm/tests/mmap_prepare_kunit.h': 'fixture-mmap_prepare.msg',
                   'mm/tests/mmap_prepare_layout_kunit.h': 'layout-mmap_prepare.msg',
                   'mm/tests/mmap_prepare_compat_kunit.h': 'shapes-mmap_prepare_compat.msg',
                   'mm/tests/mmap_prepare_integration_kunit.h':
-                      'callers-mmap_prepare_integration.msg'}
+                      'callers-mmap_prepare_integration.msg',
+                  'mm/tests/mmap_prepare_hooks_kunit.h': 'hooks-mmap_prepare_integration.msg'}
 # Patches longer than this (git format-patch lines) are hard to review; the
 # summary says so.
 PATCH_LINES = 800

@@ -83,7 +83,8 @@ class PatchesTest(unittest.TestCase):
             'fixture-mmap_prepare.msg', 'layout-mmap_prepare.msg', 'suite-mmap_prepare.msg',
             'suite-mmap_prepare_mm.msg',
             'shapes-mmap_prepare_compat.msg', 'suite-mmap_prepare_compat.msg',
-            'callers-mmap_prepare_integration.msg', 'suite-mmap_prepare_integration.msg',
+            'callers-mmap_prepare_integration.msg', 'hooks-mmap_prepare_integration.msg',
+            'suite-mmap_prepare_integration.msg',
             'suite-mmap_prepare_fault_injection.msg', 'all_tests.msg'])
         self.assertEqual([p.suite for p in self.patches if p.suite], self.suites)
         self.assertEqual(self.patches[-1].suite, None)
@@ -373,7 +374,7 @@ class MakeSeriesTest(unittest.TestCase):
     def test_fixes_then_one_patch_per_suite_then_all_tests(self):
         tree = self.tree()
         count = series.make_series(self.repo, tree, WHO)
-        # fixes, four headers, suites, all_tests
+        # fixes, five headers, suites, all_tests
         self.assertEqual(count, 2 + len(series.HEADER_PATCHES) + len(SUITES) + 1)
         subjects = git_out(tree, 'log', '--reverse', '--format=%s', 'mpk-base..').splitlines()
         self.assertEqual(subjects, ['mm: fix F8', 'mm: fix F9', *self.subjects])
@@ -391,7 +392,7 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertIn('mm/tests/mmap_prepare_mm_kunit.c', changed[5])
         self.assertEqual(changed[6], {'MAINTAINERS', 'mm/tests/mmap_prepare_compat_kunit.h'})
         self.assertIn('mm/tests/mmap_prepare_compat_kunit.c', changed[7])
-        self.assertEqual(changed[10] - {'MAINTAINERS'}, {
+        self.assertEqual(changed[11] - {'MAINTAINERS'}, {
             'mm/Kconfig.debug', 'mm/Makefile', 'mm/tests/fault_injection.kunitconfig',
             'mm/tests/mmap_prepare_fault_injection_kunit.c'})
         self.assertEqual(changed[-1], {'tools/testing/kunit/configs/all_tests.config'})
@@ -478,8 +479,8 @@ class MakeSeriesTest(unittest.TestCase):
         self.assertTrue(all(ok for _, ok, _ in rows), rows)
         steps = [step for step, _, _ in rows]
         self.assertEqual(sum(s.startswith('checkpatch') for s in steps), count)
-        self.assertEqual(sum(s.startswith('suites (patches 3-12)') for s in steps), 3)
-        self.assertIn('patch 1/12 builds (um)', steps)
+        self.assertEqual(sum(s.startswith('suites (patches 3-13)') for s in steps), 3)
+        self.assertIn('patch 1/13 builds (um)', steps)
         self.assertEqual(builds, [
             (['mm/tests'], ['mm/tests/mmap_prepare_kunit.o']),
             (['mm/tests'], ['mm/tests/mmap_prepare_mm_kunit.o']),
@@ -487,7 +488,7 @@ class MakeSeriesTest(unittest.TestCase):
             (['mm/tests'], ['mm/tests/mmap_prepare_integration_kunit.o']),
             (['mm/tests', 'mm/tests/fault_injection.kunitconfig'],
              ['mm/tests/mmap_prepare_fault_injection_kunit.o'])])
-        self.assertTrue(any(s.startswith('patch 11/12 builds on its own (um, kunit.py build '
+        self.assertTrue(any(s.startswith('patch 12/13 builds on its own (um, kunit.py build '
                                          '--kunitconfig=mm/tests --kunitconfig=mm/tests/'
                                          'fault_injection.kunitconfig)') for s in steps), steps)
         self.assertEqual(steps[-3:], ['whole series, suites on um',

@@ -11,6 +11,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/relay.h>
+#include <linux/security.h>
 
 #include "mmap_prepare_integration_kunit.h"
 
@@ -262,6 +263,8 @@ static inline struct rchan *mp_relay_channel(struct kunit *test)
 {
 	struct rchan *chan;
 
+	if (!debugfs_initialized())
+		kunit_skip(test, "debugfs is off (debugfs=off on the command line)");
 	chan = relay_open(MP_RELAY_BASE_NAME, NULL, PAGE_SIZE, MP_PAGES, &mp_relay_callbacks,
 			  NULL);
 	KUNIT_ASSERT_NOT_NULL(test, chan);
@@ -390,6 +393,8 @@ static inline struct file *mp_open_dev_mem(struct kunit *test)
 	/* devmem_is_allowed() refuses RAM: the test pages are RAM. */
 	if (IS_ENABLED(CONFIG_STRICT_DEVMEM))
 		kunit_skip(test, "/dev/mem refuses RAM under CONFIG_STRICT_DEVMEM");
+	if (security_locked_down(LOCKDOWN_DEV_MEM))
+		kunit_skip(test, "/dev/mem is locked down");
 	return mp_open_at(test, mp_devtmpfs(test), "mem", O_RDWR);
 }
 
@@ -475,7 +480,7 @@ struct mp_real_refusal {
 };
 
 static const struct mp_real_refusal mp_real_refusals[] = {
-	/* relay_file_mmap_prepare(): the whole buffer, from its start, or nothing. */
+	/* relay_file_mmap_prepare(): the buffer's whole length, or nothing. */
 	{ .name = "relay_file_one_page_short", .open = mp_open_relay, .how = &mp_plain_shared,
 	  .pages = MP_PAGES - 1, .error = -EINVAL },
 	{ .name = "relay_file_one_page_long", .open = mp_open_relay, .how = &mp_plain_shared,

@@ -323,10 +323,11 @@ static void real_hook_refuses_backing_file_mmap(struct kunit *test)
 KUNIT_DEFINE_ACTION_WRAPPER(mp_mmput, mmput, struct mm_struct *);
 
 /*
- * fork() of a mapping a row's hook made through @route, as copy_mm() does
- * it: dup_mmap() into a new mm. The child gets the parent's VMA, with its
- * own reference to the file and ->open() called, unless the hook set
- * VM_DONTCOPY; the child's exit closes what it got.
+ * fork() of a mapping a row's hook made through @route: dup_mmap(), the
+ * copy of the VMAs that fork() makes (through dup_mm()), into a new mm. The
+ * child gets the parent's VMA, with its own reference to the file and
+ * ->open() called, unless the hook set VM_DONTCOPY; the child's exit closes
+ * what it got.
  */
 static void mp_fork_case(struct kunit *test, const struct mp_route *route)
 {

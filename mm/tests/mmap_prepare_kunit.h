@@ -24,7 +24,6 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kthread.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -34,6 +33,9 @@
 #include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
 #include <linux/uio_driver.h>
+/* overlay-only: begin */
+#include <linux/kthread.h>
+/* overlay-only: end */
 
 #define MP_PAGES		4
 #define MP_LEN			(MP_PAGES * PAGE_SIZE)
@@ -442,6 +444,7 @@ static inline unsigned long mp_vm_mmap(struct file *file, bool map_private, bool
 		       map_private ? MAP_PRIVATE : MAP_SHARED, MP_PGOFF << PAGE_SHIFT);
 }
 
+/* overlay-only: begin */
 #define MP_MAP_TIMEOUT_S	10	/* for one mmap() of a few pages */
 
 /* One vm_mmap() call, made by a thread of its own. */
@@ -473,17 +476,18 @@ static inline int mp_mapper_fn(void *data)
  * hidden from rmap until its action completes. Such a mapping holds its
  * file's rmap lock from the moment its VMA is linked, and a kernel that
  * still held it when it unmaps the mapping on failure, which takes it again,
- * would deadlock the case's thread and hang the run. Here a deadlock fails
- * the case, named, and the run goes on: the stuck thread is left what it
- * holds (the mm, with its lock, and its arguments), so that nothing it may
- * still touch is freed.
+ * deadlocks the thread that maps (lockdep names the lock). Here the case
+ * fails, named, and the run goes on, so that mpk's runs and mutants finish:
+ * the stuck thread keeps its mm, with its lock, and its arguments. What else
+ * it holds (the case's context, its test) is freed with the case: a mapping
+ * that is only slow, and returns after MP_MAP_TIMEOUT_S, may touch it.
  */
 static inline unsigned long mp_vm_mmap_bounded(struct kunit *test, struct file *file,
 					       unsigned long addr, unsigned long len,
 					       unsigned long prot, unsigned long flags,
 					       unsigned long off)
 {
-	struct mp_mapper *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	struct mp_mapper *m = kmalloc(sizeof(*m), GFP_KERNEL);
 	struct task_struct *thread;
 	unsigned long ret;
 
@@ -518,6 +522,19 @@ static inline void mp_abandon_mm(struct kunit *test, const char *why)
 	KUNIT_FAIL_AND_ABORT(test, "%s: the mapping is left mapped", why);
 }
 
+/* overlay-only: end */
+
+/* @mapping's rmap lock is free: else nothing can unmap a mapping of it. */
+static inline void mp_assert_rmap_free(struct kunit *test, struct address_space *mapping,
+				       const char *when)
+{
+	/* overlay-only: begin */
+	if (rwsem_is_locked(&mapping->i_mmap_rwsem))
+		mp_abandon_mm(test, when);
+	/* overlay-only: end */
+	KUNIT_ASSERT_FALSE_MSG(test, rwsem_is_locked(&mapping->i_mmap_rwsem), "%s", when);
+}
+
 /* mmap() @map's file as its row says, with @flags on top of the sharing. */
 static inline unsigned long mp_mmap(struct mp_map *map, unsigned long addr, unsigned long len,
 				    unsigned long flags, pgoff_t pgoff)
@@ -527,9 +544,11 @@ static inline unsigned long mp_mmap(struct mp_map *map, unsigned long addr, unsi
 
 	flags |= b->map_private ? MAP_PRIVATE : MAP_SHARED;
 	mp_ctx()->cur = map;
+	/* overlay-only: begin */
 	if (b->changes & MP_HIDES_FROM_RMAP)
 		return mp_vm_mmap_bounded(kunit_get_current_test(), map->file, addr, len, prot,
 					  flags, pgoff << PAGE_SHIFT);
+	/* overlay-only: end */
 	return vm_mmap(map->file, addr, len, prot, flags, pgoff << PAGE_SHIFT);
 }
 

@@ -2,8 +2,7 @@
 /*
  * Mappings laid out in the case's own mm, for the mmap_prepare KUnit
  * suites that map next to and over other mappings: mappings at fixed
- * addresses, the VMAs found there, what the mappings charge, and the VMAs
- * the rmap of a file finds.
+ * addresses, the VMAs found there, and what the mappings charge.
  */
 #ifndef _MM_TESTS_MMAP_PREPARE_LAYOUT_KUNIT_H
 #define _MM_TESTS_MMAP_PREPARE_LAYOUT_KUNIT_H
@@ -109,23 +108,6 @@ static inline void mp_expect_charged(struct kunit *test, const char *when,
 			    "%s: locked_vm", when);
 	KUNIT_EXPECT_EQ_MSG(test, now.committed - before->committed, delta->committed,
 			    "%s: vm_memory_committed()", when);
-}
-
-/*
- * The VMAs the rmap of @mapping finds, counted under its lock. If that lock
- * is held, no mapping of the file can be unmapped: the case ends there.
- */
-static inline int mp_rmap_vmas(struct kunit *test, struct address_space *mapping)
-{
-	struct rb_node *node;
-	int vmas = 0;
-
-	if (!i_mmap_trylock_read(mapping))
-		mp_abandon_mm(test, "the file's rmap lock is held");
-	for (node = rb_first_cached(&mapping->i_mmap); node; node = rb_next(node))
-		vmas++;
-	i_mmap_unlock_read(mapping);
-	return vmas;
 }
 
 #endif /* _MM_TESTS_MMAP_PREPARE_LAYOUT_KUNIT_H */

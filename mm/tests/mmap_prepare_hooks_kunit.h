@@ -176,6 +176,47 @@ static inline void mp_real_unmap(struct kunit *test, struct mp_real_map *m)
 }
 
 /*
+ * Map MP_PAGES pages of the real file ctx->inner, from file page @pgoff,
+ * through @route, for a case about what its hook makes of the VMA; through a
+ * stacking route, map it natively first, for reference. Checks what any such
+ * mapping must be: at the address mmap() returned, of the file underneath,
+ * holding one reference to it, and the VMA the native mapping has. The case
+ * checks the rest, and unmaps with mp_real_unmap().
+ */
+static inline void mp_map_real_range(struct kunit *test, const struct mp_route *route,
+				     const struct mp_behaviour *b, pgoff_t pgoff,
+				     struct mp_real_map *m, struct mp_area *area)
+{
+	struct mp_ctx *ctx = test->priv;
+	struct file *files[MP_NR_FILES];
+	struct mp_area native = {};
+	struct mp_map *map;
+
+	if (route != &mp_native) {
+		map = mp_new_map(test, &mp_native, b, ctx->inner);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pgoff, 0)),
+				       "native mmap() of the reference failed: %ld",
+				       (long)map->addr);
+		KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &native));
+		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
+	}
+
+	map = mp_new_map(test, route, b, route->open ? route->open(test, route) : ctx->inner);
+	m->map = map;
+	mp_file_counts(map, files, m->before);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pgoff, 0)),
+			       "%s route: mmap() failed: %ld", route->name, (long)map->addr);
+	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, area));
+	mp_expect_accessed(test, map, 1);
+	KUNIT_EXPECT_EQ(test, area->start, map->addr);
+	KUNIT_EXPECT_EQ(test, area->end, map->addr + MP_LEN);
+	KUNIT_EXPECT_PTR_EQ(test, area->vma.vm_file, map->inner);
+	mp_expect_counts(test, map, "while mapped", m->before, map->inner);
+	if (route != &mp_native)
+		mp_expect_same_vma(test, &area->vma, &native.vma, VM_MAYEXEC);
+}
+
+/*
  * Map the real file natively, and check it; or, for reference, natively and
  * then through @route, and check the stacked mapping against the native one.
  */
@@ -310,51 +351,27 @@ static inline void mp_relay_case(struct kunit *test, const struct mp_route *rout
 	struct mp_ctx *ctx = test->priv;
 	struct rchan *chan = mp_relay_channel(test);
 	struct rchan_buf *buf = *per_cpu_ptr(chan->buf, 0);
-	struct file *files[MP_NR_FILES];
-	long before[MP_NR_FILES];
-	struct mp_area native = {}, area;
-	struct mp_map *map;
+	struct mp_real_map m = {};
+	struct mp_area area;
 	u8 byte = 0;
 
 	ctx->inner = mp_relay_file(test);
 	mp_relay_fill(test, chan);
-	if (route != &mp_native) {
-		map = mp_new_map(test, &mp_native, &mp_plain_shared, ctx->inner);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, 0, 0)),
-				       "native mmap() of the reference failed: %ld",
-				       (long)map->addr);
-		KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &native));
-		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
-	}
-
-	map = mp_new_map(test, route, &mp_plain_shared,
-			 route == &mp_native ? ctx->inner : route->open(test, route));
-	mp_file_counts(map, files, before);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, 0, 0)),
-			       "%s route: mmap() failed: %ld", route->name, (long)map->addr);
-	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &area));
-	mp_expect_accessed(test, map, 1);
-	KUNIT_EXPECT_EQ(test, area.start, map->addr);
-	KUNIT_EXPECT_EQ(test, area.end, map->addr + MP_LEN);
+	mp_map_real_range(test, route, &mp_plain_shared, 0, &m, &area);
 	/* A relay buffer never grows: mremap() must not extend its mapping. */
 	KUNIT_EXPECT_EQ(test, area.vma.flags & (VM_SHARED | VM_READ | VM_WRITE | VM_DONTEXPAND),
 			VM_SHARED | VM_READ | VM_DONTEXPAND);
 	KUNIT_EXPECT_EQ(test, area.vma.pgoff, 0);
-	KUNIT_EXPECT_PTR_EQ(test, area.vma.vm_file, map->inner);
-	mp_expect_counts(test, map, "while mapped", before, map->inner);
-	if (route != &mp_native)
-		mp_expect_same_vma(test, &area.vma, &native.vma, VM_MAYEXEC);
 	/* What the fault handler needs, before it runs. */
 	KUNIT_ASSERT_NOT_NULL(test, area.vma.vm_ops);
 	KUNIT_ASSERT_NOT_NULL(test, area.vma.vm_ops->fault);
 	KUNIT_ASSERT_PTR_EQ(test, area.vma.private_data, (void *)buf);
 	/* Page i of the mapping is sub-buffer i. */
-	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)map->addr, 1), 0);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)m.map->addr, 1), 0);
 	KUNIT_EXPECT_EQ(test, byte, MP_PATTERN);
-	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr), MP_PATTERN + MP_FAULT_PAGE);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, m.map->addr), MP_PATTERN + MP_FAULT_PAGE);
 
-	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
-	mp_expect_counts(test, map, "after munmap()", before, NULL);
+	mp_real_unmap(test, &m);
 }
 #else
 static inline struct file *mp_open_relay(struct kunit *test)
@@ -405,36 +422,17 @@ static inline struct file *mp_open_dev_mem(struct kunit *test)
  */
 static inline void mp_dev_mem_case(struct kunit *test, const struct mp_route *route)
 {
-	const struct mp_dev_mem_map *m = test->param_value;
-	const struct mp_behaviour *b = m->how;
+	const struct mp_dev_mem_map *d = test->param_value;
+	const struct mp_behaviour *b = d->how;
 	struct mp_ctx *ctx = test->priv;
 	unsigned long pfn = page_to_pfn(ctx->pages[0]);
 	u8 *test_page = page_address(ctx->pages[MP_FAULT_PAGE]);
 	vm_flags_t remapped = VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	struct file *files[MP_NR_FILES];
-	long before[MP_NR_FILES];
-	struct mp_area native = {}, area;
-	struct mp_map *map;
+	struct mp_real_map m = {};
+	struct mp_area area;
 
 	ctx->inner = mp_open_dev_mem(test);
-	if (route != &mp_native) {
-		map = mp_new_map(test, &mp_native, b, ctx->inner);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pfn, 0)),
-				       "native mmap() of the reference failed: %ld",
-				       (long)map->addr);
-		KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &native));
-		KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
-	}
-
-	map = mp_new_map(test, route, b,
-			 route == &mp_native ? ctx->inner : route->open(test, route));
-	mp_file_counts(map, files, before);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(mp_map_at(map, 0, MP_PAGES, pfn, 0)),
-			       "%s route: mmap() failed: %ld", route->name, (long)map->addr);
-	KUNIT_ASSERT_TRUE(test, mp_area_at(current->mm, map->addr, &area));
-	mp_expect_accessed(test, map, 1);
-	KUNIT_EXPECT_EQ(test, area.start, map->addr);
-	KUNIT_EXPECT_EQ(test, area.end, map->addr + MP_LEN);
+	mp_map_real_range(test, route, b, pfn, &m, &area);
 	/* remap_pfn_range(): the PFNs are mapped, not faulted in. */
 	KUNIT_ASSERT_EQ(test, area.vma.flags & remapped, remapped);
 	KUNIT_EXPECT_EQ(test, area.vma.pgoff, pfn);
@@ -442,20 +440,15 @@ static inline void mp_dev_mem_case(struct kunit *test, const struct mp_route *ro
 	KUNIT_EXPECT_NOT_NULL(test, area.vma.vm_ops);
 	KUNIT_EXPECT_PTR_NE(test, area.vma.vm_ops, &vma_dummy_vm_ops);
 	KUNIT_EXPECT_FALSE(test, area.vma.anonymous);
-	KUNIT_EXPECT_PTR_EQ(test, area.vma.vm_file, map->inner);
-	mp_expect_counts(test, map, "while mapped", before, map->inner);
-	if (route != &mp_native)
-		mp_expect_same_vma(test, &area.vma, &native.vma, VM_MAYEXEC);
-	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr), MP_PATTERN + MP_FAULT_PAGE);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, m.map->addr), MP_PATTERN + MP_FAULT_PAGE);
 
 	/* A write reaches the test page, unless the mapping is private. */
-	mp_poke(test, map->addr, (u8)~MP_PATTERN);
-	KUNIT_EXPECT_EQ(test, mp_peek(test, map->addr), (u8)~MP_PATTERN);
+	mp_poke(test, m.map->addr, (u8)~MP_PATTERN);
+	KUNIT_EXPECT_EQ(test, mp_peek(test, m.map->addr), (u8)~MP_PATTERN);
 	KUNIT_EXPECT_EQ(test, test_page[0], b->map_private ? MP_PATTERN + MP_FAULT_PAGE :
 							 (u8)~MP_PATTERN);
 
-	KUNIT_ASSERT_EQ(test, vm_munmap(map->addr, MP_LEN), 0);
-	mp_expect_counts(test, map, "after munmap()", before, NULL);
+	mp_real_unmap(test, &m);
 }
 
 /* The RAM-backed MTD device: mtdchar_mmap_prepare(). */
@@ -510,8 +503,7 @@ static inline void mp_real_refusal_case(struct kunit *test, const struct mp_rout
 	struct mp_map *map;
 
 	ctx->inner = r->open(test);
-	map = mp_new_map(test, route, r->how,
-			 route == &mp_native ? ctx->inner : route->open(test, route));
+	map = mp_new_map(test, route, r->how, route->open ? route->open(test, route) : ctx->inner);
 	mp_file_counts(map, files, before);
 	mp_read_counters(&charged);
 	mp_map_at(map, 0, r->pages, r->pgoff, 0);

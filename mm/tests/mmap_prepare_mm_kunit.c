@@ -14,9 +14,8 @@
  *    anonymous one and over part of one: what is left of the old range, its
  *    ->close() once, its references and charge released, and what a failure
  *    leaves; MAP_FIXED_NOREPLACE refuses;
- *  - the rmap lock: a mapping hidden from rmap until its action completes,
- *    of a file other mappings map, leaves the lock free and the file's rmap
- *    with the VMAs that are mapped.
+ *  - the rmap lock: a mapping hidden from rmap until complete frees it, and
+ *    rmap then reaches it and the file's other mappings.
  */
 
 #include "mmap_prepare_layout_kunit.h"
@@ -115,10 +114,7 @@ static const struct mp_behaviour mp_failures[] = {
 
 KUNIT_ARRAY_PARAM_DESC(mp_failure, mp_failures, name);
 
-/*
- * Hidden from rmap until the action completes: success, and each failure
- * after the VMA is linked to its file.
- */
+/* Hidden from rmap until the action completes: success, each failure once linked. */
 static const struct mp_behaviour mp_hidden[] = {
 	{ .name = "remap_hidden_from_rmap", .changes = MP_REMAPS_PFNS | MP_HIDES_FROM_RMAP,
 	  .sets_flags = MP_REMAP_FLAGS },
@@ -473,12 +469,10 @@ static void merge_after_vm_file_replaced_keeps_one_reference(struct kunit *test)
 /* overlay-only: end */
 
 /*
- * The rmap lock. A mapping hidden from rmap until its action completes, of
- * a file another mapping maps: once mmap() returns, the lock is free, and
- * rmap reaches both mappings, or the other one alone if the new one failed.
- * unmap_mapping_range(), as truncation calls it, walks rmap: it zaps the
- * page the other mapping faulted in, and the new mapping's PFNs, which no
- * fault handler maps again.
+ * The rmap lock. A mapping hidden from rmap until its action completes, of a
+ * file another mapping maps: once mmap() returns, the lock is free, and rmap
+ * (unmap_mapping_range(), as truncation walks it) reaches both mappings, or
+ * the other one alone if the new one failed: their pages are zapped.
  */
 static void hidden_mapping_beside_other_mapping_of_file(struct kunit *test)
 {
